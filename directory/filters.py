@@ -1,0 +1,303 @@
+"""The search at /groups/: what each query parameter means and how bad ones are told.
+
+The parameter names are part of the product (people bookmark and share
+searches), so they are named here once: near, radius, format, attendance,
+membership, leader, cost, focus, language, day, time, q (and page, read by the
+view).
+"""
+
+from functools import cached_property
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.db import connections
+from django.db.models import FloatField, Value
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from directory import geo, schedule
+from directory.codes import LANGUAGES
+from directory.models import Focus, Group, TimeOfDay
+
+DEFAULT_RADIUS = 25
+COMMON_LANGUAGES = ("en", "es", "zh", "vi", "tl", "ko", "ar", "ru", "fr", "ht", "pt")
+RADIUS_CHOICES = (5, 10, 25, 50, 100)
+
+
+class PlaceField(forms.CharField):
+    """A ZIP code, "City, ST" or "lat,lng", cleaned to a geo.Place."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            max_length=100,
+            error_messages={
+                "max_length": _(
+                    "That place is too long to look up. Type a ZIP code or a city and state, "
+                    "like “Denver, CO”."
+                )
+            },
+            **kwargs,
+        )
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return geo.locate(text)
+        except geo.PlaceNotFound:
+            raise forms.ValidationError(
+                _("We couldn't find “%(place)s”. Try a ZIP code or “City, ST”."),
+                code="unknown_place",
+                params={"place": text},
+            ) from None
+
+
+def _choice_errors(unknown):
+    """Error messages for a multiple-choice parameter; `unknown` names the bad value."""
+    return {"invalid_choice": unknown, "invalid_list": _("Choose from the list.")}
+
+
+class SearchForm(forms.Form):
+    near = PlaceField(
+        required=False,
+        label=_("Near"),
+        help_text=_("A ZIP code or a city and state, like 78701 or “Denver, CO”."),
+    )
+    radius = forms.IntegerField(
+        required=False,
+        label=_("Within (miles)"),
+        min_value=1,
+        max_value=100,
+        error_messages={
+            "invalid": _("The distance must be a whole number of miles, from 1 to 100."),
+            "min_value": _("The distance must be at least 1 mile."),
+            "max_value": _(
+                "The distance can be at most 100 miles. For anything farther, try online groups."
+            ),
+        },
+    )
+    day = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Day"),
+        choices=[(code, name) for code, name in schedule.DAY_NAMES.items()],
+        error_messages=_choice_errors(_("“%(value)s” is not a day we know.")),
+    )
+    time = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Time of day"),
+        choices=TimeOfDay.choices,
+        error_messages=_choice_errors(_("“%(value)s” is not a time of day we know.")),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any ISO 639-1 code is accepted, but the form offers the languages most
+        # often spoken in US groups (and any other one already chosen).
+        language = self.fields.get("language")
+        if language is not None:
+            chosen = self.data.getlist("language") if hasattr(self.data, "getlist") else []
+            offered = [*COMMON_LANGUAGES, *(code for code in chosen if code in LANGUAGES)]
+            language.widget.choices = [
+                (code, gettext(LANGUAGES[code])) for code in dict.fromkeys(offered)
+            ]
+
+    vetted = forms.ChoiceField(
+        required=False,
+        label=_("Only groups with nothing flagged in our checks"),
+        choices=[("1", _("Yes"))],
+        error_messages={
+            "invalid_choice": _("Use vetted=1 to see only groups with nothing flagged.")
+        },
+    )
+
+    def clean_radius(self):
+        return self.cleaned_data["radius"] or DEFAULT_RADIUS
+
+
+class LanguageField(django_filters.fields.MultipleChoiceField):
+    """Offers the common languages, accepts any ISO 639-1 code."""
+
+    def valid_value(self, value):
+        return value in LANGUAGES
+
+
+class LanguageFilter(django_filters.MultipleChoiceFilter):
+    field_class = LanguageField
+
+
+class GroupFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Keywords"),
+        method="filter_q",
+        max_length=200,
+        error_messages={"max_length": _("Please use fewer words (at most 200 characters).")},
+    )
+    format = django_filters.MultipleChoiceFilter(
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
+        label=_("Kind of group"),
+        choices=Group.Format.choices,
+        error_messages=_choice_errors(_("“%(value)s” is not a kind of group we know.")),
+    )
+    attendance = django_filters.MultipleChoiceFilter(
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
+        label=_("How it meets"),
+        choices=[("in_person", _("In person")), ("online", _("Online"))],
+        method="filter_attendance",
+        error_messages=_choice_errors(_("“%(value)s” is not a way of meeting we know.")),
+    )
+    membership = django_filters.MultipleChoiceFilter(
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
+        label=_("Joining"),
+        choices=Group.Membership.choices,
+        error_messages=_choice_errors(_("“%(value)s” is not a kind of membership we know.")),
+    )
+    leader = django_filters.MultipleChoiceFilter(
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
+        label=_("Who leads it"),
+        field_name="leader_type",
+        choices=Group.LeaderType.choices,
+        error_messages=_choice_errors(_("“%(value)s” is not a kind of leader we know.")),
+    )
+    cost = django_filters.MultipleChoiceFilter(
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
+        label=_("Cost"),
+        choices=Group.Cost.choices,
+        error_messages=_choice_errors(_("“%(value)s” is not a cost we know.")),
+    )
+    focus = django_filters.MultipleChoiceFilter(
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
+        label=_("Especially for"),
+        method="filter_focus",
+        error_messages=_choice_errors(_("“%(value)s” is not a focus we know.")),
+    )
+    language = LanguageFilter(
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
+        label=_("Language"),
+        choices=[(code, LANGUAGES[code]) for code in COMMON_LANGUAGES],
+        method="filter_language",
+        error_messages=_choice_errors(_("“%(value)s” is not a language code we know.")),
+    )
+
+    class Meta:
+        model = Group
+        fields = []
+        form = SearchForm
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One query for the focus vocabulary, shared by validation and the form.
+        self.filters["focus"].extra["choices"] = list(Focus.objects.values_list("slug", "name"))
+
+    def filter_queryset(self, queryset):
+        data = self.form.cleaned_data
+        for name, filter_ in self.filters.items():
+            if name in data:
+                queryset = filter_.filter(queryset, data[name])
+        # A day and a time of day match the same meeting.
+        if data.get("day") or data.get("time"):
+            queryset = queryset.meeting(days=data.get("day"), times=data.get("time"))
+        if data.get("vetted"):
+            queryset = queryset.filter(flag_count=0)
+        return queryset
+
+    def results(self):
+        """What to list, in order: nearby groups then online ones, or all of them by name."""
+        if self.place:
+            return NearbyThenOnline(self.qs, self.place, self.form.cleaned_data["radius"])
+        return self.qs.order_by("name", "pk")
+
+    def filter_q(self, queryset, name, value):
+        return queryset.matching(value)
+
+    def filter_attendance(self, queryset, name, value):
+        return queryset.with_attendance(value)
+
+    def filter_focus(self, queryset, name, value):
+        return queryset.with_focus(value)
+
+    def filter_language(self, queryset, name, value):
+        return queryset.speaking(value)
+
+    @property
+    def place(self):
+        """Where the visitor searched from (a geo.Place), or None."""
+        return self.form.cleaned_data.get("near") if self.is_valid() else None
+
+
+class NearbyThenOnline:
+    """A search near a place, paged as one list: the groups within the radius,
+    nearest first, then the groups to join online, by name.
+
+    Each part is its own query on its own index, and a page reads one part, or
+    both on the page where they meet. Both parts are counted in one query; the
+    online part only up to settings.SEARCH_ONLINE_LIMIT, past which the page
+    says "more than" (counting ten thousand online groups exactly would cost
+    more than the rest of the search together, and nobody pages that far).
+    """
+
+    def __init__(self, groups, place, radius):
+        self.limit = settings.SEARCH_ONLINE_LIMIT
+        self.nearby = groups.nearby(place, radius)
+        self.online = groups.online_for(place, radius).annotate(
+            distance=Value(None, output_field=FloatField())
+        )
+
+    @cached_property
+    def counts(self):
+        """(nearby, online), online counted up to the limit + 1."""
+        nearby_sql, nearby_params = _count_sql(self.nearby)
+        online_sql, online_params = _count_sql(self.online, limit=self.limit + 1)
+        with connections[self.nearby.db].cursor() as cursor:
+            cursor.execute(
+                f"SELECT ({nearby_sql}), ({online_sql})", [*nearby_params, *online_params]
+            )
+            return cursor.fetchone()
+
+    @property
+    def nearby_count(self):
+        return self.counts[0]
+
+    @property
+    def online_count(self):
+        return min(self.counts[1], self.limit)
+
+    @property
+    def more_online(self):
+        """Whether there are more online groups than the list goes to."""
+        return self.counts[1] > self.limit
+
+    def count(self):
+        return self.nearby_count + self.online_count
+
+    def __getitem__(self, page):
+        nearby_count = self.nearby_count
+        rows = []
+        if page.start < nearby_count:
+            rows += self.nearby[page.start : min(page.stop, nearby_count)]
+        if page.stop > nearby_count:
+            rows += self.online[max(page.start - nearby_count, 0) : page.stop - nearby_count]
+        return rows
+
+
+def _count_sql(queryset, limit=None):
+    """SELECT COUNT(*) over the queryset's rows (the first `limit` of them), as SQL.
+
+    It selects a constant, not the id, so that each part is counted from its
+    index alone.
+    """
+    rows = queryset.order_by().annotate(one=Value(1)).values("one")
+    if limit is not None:
+        rows = rows[:limit]
+    sql, params = rows.query.sql_with_params()
+    return f"SELECT COUNT(*) FROM ({sql}) AS counted", params

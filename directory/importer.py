@@ -1,0 +1,453 @@
+"""The CSV import: the one path for bulk listings.
+
+Every row is checked before anything is written. A file with any problem
+imports nothing and reports every problem as "row N, column: message", with
+rows numbered as a spreadsheet shows them (the header is row 1). Importing a
+file again updates the groups it names (same organization and name).
+"""
+
+import csv
+import difflib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, time
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from directory import geo, schedule, snapshots
+from directory.codes import clean_language_list, clean_region_list
+from directory.models import Focus, Group, GroupVersion, MeetingTime, Organization
+
+# In the order of the documentation and the template file.
+COLUMNS = (
+    "name", "organization", "description", "format", "membership", "starts_on", "ends_on",
+    "attendance", "leader_type", "leader_training", "days", "start_time", "end_time",
+    "frequency", "week_of_month", "first_meeting_on", "timezone", "venue", "address", "city",
+    "region", "postal_code", "country", "latitude", "longitude", "address_visibility",
+    "online_url", "serves_regions", "confidentiality_policy", "moderation_rules", "cost",
+    "fee_per_session", "insurance_accepted", "focus", "languages", "max_size", "min_age",
+    "contact_email", "contact_phone", "website", "last_verified_on",
+)  # fmt: skip
+REQUIRED = ("name", "organization", "format", "attendance", "leader_type", "days", "start_time")
+MEETING_COLUMNS = (
+    "days", "start_time", "end_time", "frequency", "week_of_month", "first_meeting_on", "timezone",
+)  # fmt: skip
+_DAY_ALIASES = {name.lower(): code for code, name in schedule.DAY_NAMES.items()} | {
+    "tues": "tue", "thur": "thu", "thurs": "thu", "weds": "wed",
+}  # fmt: skip
+_YES = {"yes", "y", "true", "1"}
+_NO = {"no", "n", "false", "0", ""}
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self):
+        return f"row {self.row}, {self.column}: {self.message}"
+
+
+@dataclass
+class Result:
+    created: int = 0
+    updated: int = 0
+    problems: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return not self.problems
+
+
+class _RowProblem(Exception):
+    def __init__(self, column, message):
+        super().__init__(message)
+        self.column, self.message = column, message
+
+
+def import_groups(text, *, status=Group.Status.PUBLISHED):
+    """Check every row of the CSV `text`; if all are good, save them all. Returns a Result."""
+    plans, problems = check_file(text)
+    result = Result(problems=problems)
+    if problems:
+        return result
+    try:
+        with transaction.atomic():
+            for plan in plans:
+                created = plan.save(status)
+                result.created += created
+                result.updated += not created
+    except SaveFailed as failure:
+        result.created = result.updated = 0
+        result.problems.append(failure.problem)
+    return result
+
+
+def check_file(text, *, organization=None, progress=None):
+    """Check every row of the CSV `text` and plan what to save; nothing is written.
+
+    Returns (plans, problems). With `organization`, every row is that
+    organization's (its column may be left out). `progress(rows_checked)` is
+    called every 50 rows.
+    """
+    problems = []
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    header = [column.strip() for column in (reader.fieldnames or [])]
+    if not header:
+        return [], [Problem(1, "header", "The file is empty: it needs a header row.")]
+    reader.fieldnames = header
+    required = [c for c in REQUIRED if not (organization and c == "organization")]
+    problems += _check_header(header, required)
+    if problems:
+        return [], problems
+
+    focuses = {focus.slug: focus for focus in Focus.objects.all()}
+    # Shared between rows, so that a new organization is created once.
+    organizations = {organization.name.casefold(): organization} if organization else {}
+    plans, seen = [], {}
+    for number, raw in enumerate(reader, start=2):
+        if progress and number % 50 == 0:
+            progress(number - 1)
+        if None in raw:
+            problems.append(
+                Problem(number, "-", "This row has more cells than the header has columns.")
+            )
+            continue
+        row = {column: (value or "").strip() for column, value in raw.items()}
+        if organization:
+            named = row.get("organization") or organization.name
+            if named.casefold() != organization.name.casefold():
+                problems.append(
+                    Problem(number, "organization", f"This file can only list groups of "
+                            f"{organization.name}; leave the column blank or write that name.")
+                )  # fmt: skip
+                continue
+            row["organization"] = organization.name
+        key = (row.get("organization", "").casefold(), row.get("name", "").casefold())
+        if key in seen:
+            problems.append(
+                Problem(number, "name", f"The file already lists this group on row {seen[key]}.")
+            )
+            continue
+        seen[key] = number
+        plan, row_problems = _plan_row(number, row, focuses, organizations)
+        problems += row_problems
+        if plan:
+            plans.append(plan)
+    if not plans and not problems:
+        problems.append(Problem(2, "-", "The file has a header but no groups."))
+    return plans, problems
+
+
+def _check_header(header, required):
+    problems = []
+    for column in header:
+        if column not in COLUMNS:
+            close = difflib.get_close_matches(column, COLUMNS, n=1)
+            hint = f" Did you mean “{close[0]}”?" if close else ""
+            problems.append(Problem(1, column, f"This is not a column we know.{hint}"))
+    for column in required:
+        if column not in header:
+            problems.append(Problem(1, column, "This required column is missing."))
+    duplicates = {column for column in header if header.count(column) > 1}
+    for column in sorted(duplicates):
+        problems.append(Problem(1, column, "This column appears more than once."))
+    return problems
+
+
+class SaveFailed(Exception):
+    def __init__(self, problem):
+        self.problem = problem
+
+
+@dataclass
+class Plan:
+    number: int
+    group: Group
+    organization: Organization
+    meeting: MeetingTime
+    focus: list | None
+
+    @property
+    def is_new(self):
+        return self.group.pk is None
+
+    def snapshot(self):
+        """The listing this row describes (see directory.snapshots), without saving it."""
+        focus = self.focus
+        if focus is None:  # no focus column: the group keeps what it has
+            focus = list(self.group.focus.all()) if self.group.pk else []
+        return snapshots.take(self.group, meetings=[self.meeting], focus=focus)
+
+    def save(self, status):
+        """Write the group with `status`; returns whether it is new."""
+        created = self.group.pk is None
+        try:
+            with transaction.atomic():
+                if self.organization.pk is None:
+                    self.organization.save()
+                self.group.organization = self.organization
+                self.group.status = status
+                self.group.save()
+                if self.focus is not None:
+                    self.group.focus.set(self.focus)
+                # Saving the meeting time refreshes the group's summary and checklist.
+                self.group.meeting_times.all().delete()
+                self.meeting.group = self.group
+                self.meeting.save()
+                GroupVersion.record(self.group, "Imported from a CSV file")
+        except IntegrityError as error:
+            raise SaveFailed(
+                Problem(self.number, "-", f"The database refused this row ({error}).")
+            ) from error
+        return created
+
+
+def _plan_row(number, row, focuses, organizations):
+    """Build the unsaved Group and MeetingTime for one row, or the row's problems."""
+    problems = []
+
+    def take(column, parse, default=None):
+        """The parsed value of `column`; `default` when the column is blank or absent."""
+        value = row.get(column, "")
+        if value == "":
+            if column in REQUIRED:
+                problems.append(Problem(number, column, "This is required."))
+            return default
+        try:
+            return parse(value)
+        except (_RowProblem, ValidationError) as error:
+            message = error.message if isinstance(error, _RowProblem) else _first(error)
+            problems.append(Problem(number, column, message))
+            return default
+
+    organization_name = take("organization", str)
+    name = take("name", str)
+    organization = _find_organization(organization_name, organizations)
+    group = _find_group(organization, name) or Group(organization=organization)
+    group.name = name or ""
+
+    values = {
+        "description": take("description", str, ""),
+        "format": take("format", _choice(Group.Format)),
+        "membership": take("membership", _choice(Group.Membership), Group.Membership.OPEN),
+        "starts_on": take("starts_on", _date),
+        "ends_on": take("ends_on", _date),
+        "attendance": take("attendance", _choice(Group.Attendance)),
+        "leader_type": take("leader_type", _choice(Group.LeaderType)),
+        "leader_training": take("leader_training", str, ""),
+        "venue": take("venue", str, ""),
+        "address": take("address", str, ""),
+        "city": take("city", str, ""),
+        "region": take("region", _region, ""),
+        "postal_code": take("postal_code", str, ""),
+        "country": take("country", _country, "US"),
+        "latitude": take("latitude", _coordinate(90)),
+        "longitude": take("longitude", _coordinate(180)),
+        "address_visibility": take(
+            "address_visibility", _choice(Group.AddressVisibility), Group.AddressVisibility.PUBLIC
+        ),
+        "online_url": take("online_url", str, ""),
+        "serves_regions": take("serves_regions", clean_region_list, ""),
+        "confidentiality_policy": take("confidentiality_policy", str, ""),
+        "moderation_rules": take("moderation_rules", str, ""),
+        "cost": take("cost", _choice(Group.Cost), Group.Cost.FREE),
+        "fee_per_session": take("fee_per_session", _money),
+        "insurance_accepted": take("insurance_accepted", _yes_no, False),
+        "languages": take("languages", clean_language_list, "en"),
+        "max_size": take("max_size", _whole_number),
+        "min_age": take("min_age", _whole_number),
+        "contact_email": take("contact_email", str, ""),
+        "contact_phone": take("contact_phone", str, ""),
+        "website": take("website", str, ""),
+        # Importing a listing vouches for it: a blank date means today.
+        "last_verified_on": take("last_verified_on", _date, timezone.localdate()),
+    }
+    for column, value in values.items():
+        # A column left out of the file leaves an existing group's value as it is.
+        if column in row or group.pk is None:
+            setattr(group, column, value)
+    focus = take("focus", lambda text: _focus_list(text, focuses), []) if "focus" in row else None
+
+    meeting = MeetingTime(
+        days=take("days", _days, ""),
+        start_time=take("start_time", _time),
+        end_time=take("end_time", _time),
+        frequency=take("frequency", _choice(MeetingTime.Frequency), MeetingTime.Frequency.WEEKLY),
+        week_of_month=take("week_of_month", _week_of_month),
+        first_meeting_on=take("first_meeting_on", _date),
+        timezone=row.get("timezone", ""),
+    )
+    # Check the rest of the row, leaving out what is already known to be wrong.
+    wrong = {problem.column for problem in problems}
+    if not meeting.timezone and "attendance" not in wrong:
+        meeting.timezone = group.local_timezone()
+        if not meeting.timezone:
+            problems.append(
+                Problem(
+                    number,
+                    "timezone",
+                    "Give the timezone the meeting times are in, like America/New_York.",
+                )
+            )
+    wrong |= {problem.column for problem in problems}
+    problems += _model_problems(number, group, exclude=["organization", "slug", *wrong])
+    problems += _model_problems(number, meeting, exclude=["group", *wrong])
+    if problems:
+        problems.sort(key=lambda p: COLUMNS.index(p.column) if p.column in COLUMNS else 0)
+        return None, problems
+    return Plan(number, group, organization, meeting, focus), []
+
+
+def _model_problems(number, instance, exclude):
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        return [
+            Problem(number, column if column in COLUMNS else "-", message)
+            for column, messages in error.message_dict.items()
+            if column not in exclude
+            for message in messages
+        ]
+    return []
+
+
+def _find_organization(name, known):
+    if not name:
+        return Organization()
+    key = name.casefold()
+    if key not in known:
+        found = Organization.objects.filter(name__iexact=name).first()
+        known[key] = found or Organization(name=name)
+    return known[key]
+
+
+def _find_group(organization, name):
+    if organization.pk is None or not name:
+        return None
+    return Group.objects.filter(organization=organization, name__iexact=name).first()
+
+
+def _first(error):
+    return error.messages[0]
+
+
+def _choice(choices):
+    def parse(text):
+        value = text.lower().replace(" ", "_").replace("-", "_")
+        if value not in choices.values:
+            raise _RowProblem(None, f"“{text}” is not one of: {', '.join(choices.values)}.")
+        return value
+
+    return parse
+
+
+def _date(text):
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise _RowProblem(None, f"“{text}” is not a date written as YYYY-MM-DD.")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _RowProblem(None, f"“{text}” is not a real date.") from None
+
+
+def _time(text):
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise _RowProblem(None, f"“{text}” is not a 24-hour time like 18:30.")
+    return time(int(match[1]), int(match[2]))
+
+
+def _days(text):
+    days = []
+    for word in re.split(r"[\s,;]+", text.lower()):
+        if not word:
+            continue
+        code = word if word in schedule.DAYS else _DAY_ALIASES.get(word)
+        if code is None:
+            raise _RowProblem(
+                None, f"“{word}” is not a day. Use mon, tue, wed, thu, fri, sat, sun."
+            )
+        if code not in days:
+            days.append(code)
+    return ",".join(sorted(days, key=schedule.DAYS.index))
+
+
+def _week_of_month(text):
+    if text.lower() == "last":
+        return schedule.LAST
+    if text in ("1", "2", "3", "4"):
+        return int(text)
+    raise _RowProblem(None, f"“{text}” is not a week of the month. Use 1, 2, 3, 4 or last.")
+
+
+def _money(text):
+    try:
+        value = Decimal(text.replace("$", "").replace(",", ""))
+    except InvalidOperation:
+        raise _RowProblem(
+            None, f"“{text}” is not an amount of dollars, like 40 or 25.50."
+        ) from None
+    if not value.is_finite() or value < 0 or value >= 100000:
+        raise _RowProblem(None, f"“{text}” is not a sensible fee.")
+    return value.quantize(Decimal("0.01"))
+
+
+def _whole_number(text):
+    if not text.isdigit() or len(text) > 4:
+        raise _RowProblem(None, f"“{text}” is not a whole number.")
+    return int(text)
+
+
+def _coordinate(limit):
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise _RowProblem(None, f"“{text}” is not a number of degrees.") from None
+        if not -limit <= value <= limit:
+            raise _RowProblem(None, f"“{text}” is out of range (−{limit} to {limit}).")
+        return value
+
+    return parse
+
+
+def _yes_no(text):
+    if text.lower() in _YES:
+        return True
+    if text.lower() in _NO:
+        return False
+    raise _RowProblem(None, f"“{text}” is not yes or no.")
+
+
+def _region(text):
+    return clean_region_list(text) if len(text) == 2 else _region_by_name(text)
+
+
+def _region_by_name(text):
+    code = geo.region_code(text)
+    if not code:
+        raise _RowProblem(None, f"“{text}” is not a US state. Use its two-letter code, like TX.")
+    return code
+
+
+def _country(text):
+    if not re.fullmatch(r"[A-Za-z]{2}", text):
+        raise _RowProblem(None, f"“{text}” is not a two-letter country code like US.")
+    return text.upper()
+
+
+def _focus_list(text, focuses):
+    chosen = []
+    for slug in re.split(r"[\s,;]+", text.lower()):
+        if not slug:
+            continue
+        if slug not in focuses:
+            raise _RowProblem(None, f"“{slug}” is not a focus we list. Use: {', '.join(focuses)}.")
+        chosen.append(focuses[slug])
+    return chosen

@@ -1,0 +1,1016 @@
+from datetime import time
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import slugify
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from directory import geo, schedule, vetting
+from directory.codes import (
+    LANGUAGES,
+    US_REGIONS,
+    split_codes,
+    validate_language_list,
+    validate_region_list,
+    validate_timezone,
+)
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=220, unique=True)
+    website = models.URLField(blank=True)
+    verified = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Tick only after checking that the organization is real and runs the groups "
+            "it lists. Visitors see it as “run by an organization we have checked”."
+        ),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Organization, self.name)
+        verified_changed = self.pk is None or (
+            Organization.objects.filter(pk=self.pk).values_list("verified", flat=True).first()
+            != self.verified
+        )
+        super().save(*args, **kwargs)
+        if verified_changed:
+            # The known_organization check of each of its groups follows.
+            for group in self.groups.select_related("organization"):
+                group.refresh_summary()
+
+    def get_absolute_url(self):
+        return f"{reverse('directory:group_list')}?q={self.name}"
+
+
+class Focus(models.Model):
+    """Who a group is especially for. Curators manage this vocabulary in the admin."""
+
+    slug = models.SlugField(
+        max_length=40,
+        unique=True,
+        help_text=_("Short code used in search links and CSV files, like perinatal."),
+    )
+    name = models.CharField(max_length=80, help_text=_("As visitors read it, like “New parents”."))
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "focuses"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return f"{reverse('directory:group_list')}?focus={self.slug}"
+
+
+class TimeOfDay(models.TextChoices):
+    """Parts of the day, by a meeting's start time in the group's own timezone."""
+
+    MORNING = "morning", _("Morning (before noon)")
+    AFTERNOON = "afternoon", _("Afternoon (noon to 5 pm)")
+    EVENING = "evening", _("Evening (from 5 pm)")
+
+    @classmethod
+    def of(cls, start_time):
+        if start_time < time(12):
+            return cls.MORNING
+        return cls.AFTERNOON if start_time < time(17) else cls.EVENING
+
+
+# Conditions shared by the queries and the partial indexes that serve them: a
+# partial index is used only where the query states its condition in the same
+# form (SQLite, for one, cannot match "attendance IN (?, ?)").
+LISTED = Q(status="published")
+MEETS_IN_PERSON = ~Q(attendance="online")
+JOINS_ONLINE = ~Q(attendance="in_person")
+# The columns the search filters read, besides place and attendance.
+SEARCH_COLUMNS = [
+    "ends_on", "format", "membership", "leader_type", "cost", "languages", "meeting_slots",
+    "focus_codes", "flag_count", "last_verified_on",
+]  # fmt: skip
+
+
+class GroupQuerySet(models.QuerySet):
+    def listed(self, today=None):
+        """The groups visitors can find: published, not a closed group that has ended,
+        and confirmed within FRESHNESS_HIDE_MONTHS (or never dated).
+
+        Every public page (the search, the group page, and later the sitemap and
+        the API) starts from here.
+        """
+        today = today or timezone.localdate()
+        hidden_before = schedule.months_before(today, settings.FRESHNESS_HIDE_MONTHS)
+        return (
+            self.filter(LISTED)
+            .exclude(ends_on__lt=today)
+            # Not confirmed for too long: out of the search until someone re-verifies it.
+            .exclude(last_verified_on__lt=hidden_before)
+        )
+
+    def with_attendance(self, attendances):
+        """`in_person` matches in-person and hybrid groups; `online`, online and hybrid."""
+        wanted = set()
+        for attendance in attendances:
+            wanted.update(Group.Attendance(attendance).reachable_as)
+        return self.filter(attendance__in=sorted(wanted))
+
+    def speaking(self, languages):
+        return self.filter(_any(Q(languages__contains=code) for code in languages))
+
+    def with_focus(self, slugs):
+        return self.filter(_any(Q(focus_codes__contains=f",{slug},") for slug in slugs))
+
+    def meeting(self, days=(), times=()):
+        """Groups with a meeting on one of `days` that starts in one of `times` of day.
+
+        Both are read in the group's own timezone, which is how meeting times
+        are kept, from the group's `meeting_slots` summary (",tue-evening,").
+        """
+        if days and times:
+            slots = [f",{day}-{part}," for day in days for part in times]
+        elif days:
+            slots = [f",{day}-" for day in days]
+        else:
+            slots = [f"-{part}," for part in times]
+        return self.filter(_any(Q(meeting_slots__contains=slot) for slot in slots))
+
+    def matching(self, text):
+        """Groups whose name, description or organization's name holds every word of `text`."""
+        query = self
+        for word in text.split():
+            query = query.filter(
+                Q(name__icontains=word)
+                | Q(description__icontains=word)
+                | Q(organization__name__icontains=word)
+            )
+        return query
+
+    def nearby(self, place, radius_miles):
+        """In-person and hybrid groups within the radius of a geo.Place, nearest first.
+
+        Each carries its `distance` in miles. It runs in SQL: a bounding box on
+        the indexed coordinates, then the exact great-circle distance.
+        """
+        in_radius, box_distance = _radius(place, radius_miles)
+        return (
+            self.alias(box_distance=box_distance)
+            .filter(in_radius)
+            .annotate(distance=F("box_distance"))
+            .order_by("distance", "name", "pk")
+        )
+
+    def online_for(self, place, radius_miles):
+        """The groups to join online from a place, by name: the part after nearby().
+
+        Online groups and hybrid groups beyond the radius (those within it are
+        in nearby()) that accept members from the place's state; only those
+        that accept anyone when the state is unknown.
+        """
+        in_radius, box_distance = _radius(place, radius_miles)
+        accepts = Q(serves_regions="")
+        if place.region:
+            accepts |= Q(serves_regions__contains=place.region)
+        return (
+            self.alias(box_distance=box_distance)
+            .filter(JOINS_ONLINE, Q(attendance=Group.Attendance.ONLINE) | ~in_radius, accepts)
+            .order_by("name", "pk")
+        )
+
+    def with_distance(self, place, radius_miles):
+        """Annotate `distance` for the groups within the radius, None for the others."""
+        in_radius, box_distance = _radius(place, radius_miles)
+        return self.alias(box_distance=box_distance).annotate(
+            distance=models.Case(
+                models.When(in_radius, then=F("box_distance")),
+                output_field=models.FloatField(),
+            )
+        )
+
+
+def _radius(place, radius_miles):
+    """The condition "in person or hybrid, within the radius", and the distance it uses.
+
+    The distance (aliased as box_distance) is computed only for the rows inside
+    the bounding box, which the coordinates index finds.
+    """
+    box = geo.bounding_box(place.latitude, place.longitude, radius_miles)
+    in_box = MEETS_IN_PERSON & Q(
+        latitude__range=(box.south, box.north), longitude__range=(box.west, box.east)
+    )
+    box_distance = models.Case(
+        models.When(in_box, then=geo.distance_expression(place.latitude, place.longitude)),
+        output_field=models.FloatField(),
+    )
+    return in_box & Q(box_distance__lte=radius_miles), box_distance
+
+
+def _any(conditions):
+    """OR the conditions together.
+
+    The code lists they test are comma-separated fixed-width codes (two-letter
+    languages and states) or comma-wrapped summaries (",tue-evening,"), so a
+    substring test is exact: "CA" never matches part of another code.
+    """
+    combined = Q()
+    for condition in conditions:
+        combined |= condition
+    return combined
+
+
+class Group(models.Model):
+    class Format(models.TextChoices):
+        SUPPORT = "support", _("Peer support group")
+        PSYCHOEDUCATIONAL = "psychoeducational", _("Psychoeducational course")
+        PROCESS = "process", _("Process group")
+        SPECIALIZED = "specialized", _("Specialized therapy group")
+
+        @property
+        def explanation(self):
+            return {
+                "support": _(
+                    "A safe place to share what you are going through with people who "
+                    "understand. Usually ongoing, often free and led by peers."
+                ),
+                "psychoeducational": _(
+                    "A course that teaches skills and information for managing depression, "
+                    "such as coping strategies and mindfulness. Runs for a set number of weeks."
+                ),
+                "process": _(
+                    "A therapy group where members learn from how they relate to each other, "
+                    "guided by a therapist. Often runs for six months or longer."
+                ),
+                "specialized": _(
+                    "A therapy group for one situation, such as depression after having a "
+                    "baby, social anxiety or parenting. Usually short-term."
+                ),
+            }[self.value]
+
+        @property
+        def plural(self):
+            return {
+                "support": _("Peer support groups"),
+                "psychoeducational": _("Psychoeducational courses"),
+                "process": _("Process groups"),
+                "specialized": _("Specialized therapy groups"),
+            }[self.value]
+
+    class Membership(models.TextChoices):
+        OPEN = "open", _("Open: join any time")
+        CLOSED = "closed", _("Closed: starts and ends on set dates")
+
+    class Attendance(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        ONLINE = "online", _("Online")
+        HYBRID = "hybrid", _("In person or online (hybrid)")
+
+        @property
+        def reachable_as(self):
+            """The attendances a visitor asking for this one can use: hybrid serves both."""
+            return {
+                "in_person": ("in_person", "hybrid"),
+                "online": ("online", "hybrid"),
+                "hybrid": ("hybrid",),
+            }[self.value]
+
+    class LeaderType(models.TextChoices):
+        PEER = "peer", _("A peer (someone with lived experience)")
+        PROFESSIONAL = "professional", _("A mental health professional")
+        CO_LED = "co_led", _("A peer and a professional together")
+
+    class AddressVisibility(models.TextChoices):
+        PUBLIC = "public", _("Show the full address")
+        CITY_ONLY = "city_only", _("Show only the city; people contact the group for the address")
+
+    class Cost(models.TextChoices):
+        FREE = "free", _("Free")
+        SLIDING_SCALE = "sliding_scale", _("Sliding scale (pay what you can)")
+        FEE = "fee", _("A fee per session")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PENDING = "pending", _("Waiting for review")
+        PUBLISHED = "published", _("Published")
+        REJECTED = "rejected", _("Rejected")
+        ARCHIVED = "archived", _("Archived (stopped meeting)")
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="groups")
+    name = models.CharField(max_length=200, help_text=_("The name people know the group by."))
+    slug = models.SlugField(
+        max_length=220,
+        unique=True,
+        help_text=_(
+            "The group's web address, /groups/<slug>/. Keep it once published: "
+            "people bookmark and share it."
+        ),
+    )
+    description = models.TextField(
+        blank=True,
+        help_text=_("What happens in the group and who it is for, in a few plain sentences."),
+    )
+    format = models.CharField(max_length=20, choices=Format.choices)
+    membership = models.CharField(
+        max_length=10,
+        choices=Membership.choices,
+        default=Membership.OPEN,
+        help_text=_(
+            "Open groups welcome new members any time; closed groups start and end together."
+        ),
+    )
+    starts_on = models.DateField(
+        null=True, blank=True, help_text=_("Closed groups: the date of the first session.")
+    )
+    ends_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "Closed groups: the date of the last session. The group leaves the directory after it."
+        ),
+    )
+    attendance = models.CharField(max_length=10, choices=Attendance.choices)
+    leader_type = models.CharField(_("who leads it"), max_length=20, choices=LeaderType.choices)
+    leader_training = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "The leader's training in words, like “completed a 2-day peer facilitator "
+            "training” or “LCSW”."
+        ),
+    )
+
+    # Where it meets (in-person and hybrid groups).
+    venue = models.CharField(
+        max_length=200, blank=True, help_text=_("Like “Eastside Library, Room B”.")
+    )
+    address = models.CharField(max_length=300, blank=True, help_text=_("Street address."))
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(
+        _("state"),
+        max_length=2,
+        blank=True,
+        choices=sorted(US_REGIONS.items()),
+    )
+    postal_code = models.CharField(_("ZIP code"), max_length=10, blank=True)
+    country = models.CharField(max_length=2, default="US", help_text=_("Two-letter country code."))
+    latitude = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+        help_text=_("Leave blank to look it up from the ZIP code."),
+    )
+    longitude = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+        help_text=_("Leave blank to look it up from the ZIP code."),
+    )
+    address_visibility = models.CharField(
+        max_length=10,
+        choices=AddressVisibility.choices,
+        default=AddressVisibility.PUBLIC,
+        help_text=_(
+            "Many groups keep their room private: visitors then see only the city and "
+            "contact the group for the address."
+        ),
+    )
+
+    # How to join online (online and hybrid groups).
+    online_url = models.URLField(
+        _("online meeting link"),
+        max_length=500,
+        blank=True,
+        help_text=_("Where members join online."),
+    )
+    serves_regions = models.CharField(
+        _("accepts members from"),
+        max_length=200,
+        blank=True,
+        validators=[validate_region_list],
+        help_text=_(
+            "States whose residents may join online, like CA,OR (a licensed clinician "
+            "often may only serve the states of their license). Blank means anywhere."
+        ),
+    )
+
+    confidentiality_policy = models.TextField(
+        blank=True, help_text=_("What members can expect to stay private, and any limits.")
+    )
+    moderation_rules = models.TextField(
+        _("moderation and conduct rules"),
+        blank=True,
+        help_text=_(
+            "How members are expected to treat each other and how the leader keeps it "
+            "safe. Online groups should always have these."
+        ),
+    )
+
+    cost = models.CharField(max_length=20, choices=Cost.choices, default=Cost.FREE)
+    fee_per_session = models.DecimalField(
+        _("fee per session (USD)"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("For a sliding scale, the most anyone pays."),
+    )
+    insurance_accepted = models.BooleanField(default=False)
+
+    focus = models.ManyToManyField(
+        Focus, blank=True, related_name="groups", help_text=_("Who the group is especially for.")
+    )
+    languages = models.CharField(
+        max_length=100,
+        default="en",
+        validators=[validate_language_list],
+        help_text=_("Two-letter language codes separated by commas, like en,es."),
+    )
+    max_size = models.PositiveSmallIntegerField(
+        _("maximum size"), null=True, blank=True, validators=[MinValueValidator(2)]
+    )
+    min_age = models.PositiveSmallIntegerField(
+        _("minimum age"), null=True, blank=True, validators=[MaxValueValidator(120)]
+    )
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=30, blank=True)
+    website = models.URLField(max_length=500, blank=True)
+
+    last_verified_on = models.DateField(
+        null=True, blank=True, help_text=_("When someone last confirmed these details are right.")
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Summaries of the related rows, kept by refresh_summary() so that the search
+    # filters them in the group's own row: ",tue-evening,thu-morning," and ",women,".
+    meeting_slots = models.CharField(max_length=300, blank=True, editable=False)
+    focus_codes = models.CharField(max_length=500, blank=True, editable=False)
+    # The vetting checklist's totals (the findings are VettingResult rows).
+    flag_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    warn_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    # When the organization was last reminded to confirm the group.
+    reminded_on = models.DateField(null=True, blank=True, editable=False)
+
+    objects = GroupQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="group_unique_name_per_organization"
+            ),
+            models.CheckConstraint(
+                condition=Q(attendance="in_person") | ~Q(online_url=""),
+                name="group_online_has_link",
+                violation_error_message=_("An online or hybrid group needs its meeting link."),
+            ),
+            models.CheckConstraint(
+                condition=Q(attendance="online")
+                | (~Q(city="") & Q(latitude__isnull=False, longitude__isnull=False)),
+                name="group_in_person_has_place",
+                violation_error_message=_(
+                    "An in-person or hybrid group needs a city and a place on the map."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(membership="open")
+                | Q(starts_on__isnull=False, ends_on__isnull=False, ends_on__gt=F("starts_on")),
+                name="group_closed_ends_after_start",
+                violation_error_message=_(
+                    "A closed group needs a first and a last date, the last after the first."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(cost="fee") | Q(fee_per_session__gt=0),
+                name="group_fee_has_fee",
+                violation_error_message=_("A group that charges a fee needs the fee per session."),
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="group_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="group_longitude_range",
+            ),
+        ]
+        # The search's two parts each have an index that holds every column its
+        # filters read, so counting them reads the index alone.
+        indexes = [
+            # nearby(): the bounding box on the coordinates.
+            models.Index(
+                fields=["latitude", "longitude", "attendance", *SEARCH_COLUMNS],
+                condition=LISTED & MEETS_IN_PERSON,
+                name="group_search_nearby_idx",
+            ),
+            # online_for(): in name order.
+            models.Index(
+                fields=[
+                    "name",
+                    "attendance",
+                    "latitude",
+                    "longitude",
+                    "serves_regions",
+                    *SEARCH_COLUMNS,
+                ],
+                condition=LISTED & JOINS_ONLINE,
+                name="group_search_online_idx",
+            ),  # fmt: skip
+            # The search without a place, by name.
+            models.Index(fields=["name"], condition=LISTED, name="group_listed_name_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Group, " ".join(filter(None, [self.name, self.city])))
+        super().save(*args, **kwargs)
+        self.refresh_summary()
+
+    def get_absolute_url(self):
+        return reverse("directory:group_detail", args=[self.slug])
+
+    def clean(self):
+        """The database constraints, said to the person filling in the form."""
+        errors = {}
+        if self.meets_online and not self.online_url:
+            errors["online_url"] = _(
+                "An online or hybrid group needs the link members use to join."
+            )
+        if self.meets_in_person:
+            errors |= self._place_errors()
+        if self.membership == self.Membership.CLOSED:
+            if not self.starts_on:
+                errors["starts_on"] = _("A closed group needs the date of its first session.")
+            if not self.ends_on:
+                errors["ends_on"] = _("A closed group needs the date of its last session.")
+            elif self.starts_on and self.ends_on <= self.starts_on:
+                errors["ends_on"] = _("The last session must come after the first.")
+        if self.cost == self.Cost.FEE and not self.fee_per_session:
+            errors["fee_per_session"] = _("Say how much one session costs.")
+        if errors:
+            raise ValidationError(errors)
+
+    def refresh_summary(self, today=None):
+        """Recompute what is stored about the group's related rows: the meeting slots and
+        focus codes the search filters on, and the vetting checklist.
+
+        Called whenever the group, its meeting times or its organization are saved
+        (and after its focus changes), and daily by `manage.py refresh_vetting`.
+        """
+        slots = {
+            (schedule.DAYS.index(day), TimeOfDay.of(meeting.start_time).value)
+            for meeting in self.meeting_times.all()
+            for day in meeting.day_list()
+        }
+        self.meeting_slots = _wrap(f"{schedule.DAYS[day]}-{part}" for day, part in sorted(slots))
+        self.focus_codes = _wrap(sorted(self.focus.values_list("slug", flat=True)))
+        findings = vetting.evaluate(self, today)
+        self.flag_count = sum(f.status == vetting.Status.FLAG for f in findings)
+        self.warn_count = sum(f.status == vetting.Status.WARN for f in findings)
+        with transaction.atomic():
+            Group.objects.filter(pk=self.pk).update(
+                meeting_slots=self.meeting_slots,
+                focus_codes=self.focus_codes,
+                flag_count=self.flag_count,
+                warn_count=self.warn_count,
+            )
+            self.vetting_results.all().delete()
+            VettingResult.objects.bulk_create(
+                VettingResult(
+                    group=self,
+                    name=f.check,
+                    status=f.status,
+                    visitor_text=f.visitor_text,
+                    curator_text=f.curator_text,
+                )
+                for f in findings
+            )
+
+    def _place_errors(self):
+        if not self.city:
+            return {"city": "An in-person or hybrid group needs the city it meets in."}
+        if (self.latitude is None) != (self.longitude is None):
+            return {"longitude": _("Give both latitude and longitude, or neither.")}
+        zip_place = self.zip_place()
+        if zip_place and self.region and zip_place.region != self.region:
+            return {
+                "postal_code": _("ZIP code %(zip)s is in %(state)s, not %(given)s.")
+                % {"zip": self.postal_code, "state": zip_place.region, "given": self.region}
+            }
+        if not self.locate():
+            return {
+                "postal_code" if self.postal_code else "city": _(
+                    "We couldn't find this place on the map. Check the ZIP code, city and "
+                    "state, or give the latitude and longitude."
+                )
+            }
+        return {}
+
+    def locate(self):
+        """Fill in missing coordinates for an in-person or hybrid group's place.
+
+        Street addresses go to an online geocoder only where settings.GEOCODER
+        allows it; otherwise, and when it finds nothing, the ZIP code's (or the
+        city's) point from the offline gazetteer is used. Returns whether it
+        found one.
+        """
+        if not self.meets_in_person or (self.latitude is not None and self.longitude is not None):
+            return True
+        found = geo.geocode_address(
+            self.address, self.city, self.region, self.postal_code, self.country
+        )
+        if found is None:
+            place = geo.locate_listing(
+                postal_code=self.postal_code, city=self.city, region=self.region
+            )
+            found = (place.latitude, place.longitude) if place else None
+        if found is None:
+            return False
+        self.latitude, self.longitude = found
+        return True
+
+    def zip_place(self):
+        """The gazetteer's entry for the group's ZIP code, or None."""
+        return geo.locate_listing(postal_code=self.postal_code) if self.postal_code else None
+
+    def local_timezone(self):
+        """The IANA timezone where an in-person or hybrid group meets, or ""."""
+        if not self.meets_in_person:
+            return ""
+        place = geo.locate_listing(postal_code=self.postal_code, city=self.city, region=self.region)
+        if place and place.timezone:
+            return place.timezone
+        if self.latitude is not None and self.longitude is not None:
+            return geo.timezone_at(self.latitude, self.longitude)
+        return ""
+
+    @property
+    def meets_in_person(self):
+        return self.attendance in self.Attendance.IN_PERSON.reachable_as
+
+    @property
+    def meets_online(self):
+        return self.attendance in self.Attendance.ONLINE.reachable_as
+
+    @property
+    def shows_address(self):
+        return self.address_visibility == self.AddressVisibility.PUBLIC
+
+    def format_explanation(self):
+        return self.Format(self.format).explanation
+
+    def has_ended(self, today=None):
+        return self.ends_on is not None and self.ends_on < (today or timezone.localdate())
+
+    def place_name(self):
+        """'Austin, TX' — what every visitor may see of where it meets."""
+        return ", ".join(part for part in (self.city, self.region) if part)
+
+    def language_names(self):
+        return [gettext(LANGUAGES.get(code, code)) for code in split_codes(self.languages)]
+
+    def region_names(self):
+        return [US_REGIONS.get(code, code) for code in split_codes(self.serves_regions)]
+
+    def may_be_out_of_date(self, today=None):
+        """Not confirmed within VETTING_FRESH_MONTHS (or never)."""
+        today = today or timezone.localdate()
+        fresh_since = schedule.months_before(today, settings.VETTING_FRESH_MONTHS)
+        return self.last_verified_on is None or self.last_verified_on < fresh_since
+
+    def checklist_summary(self):
+        """'2 things to ask about', from the stored vetting totals."""
+        count = self.flag_count + self.warn_count
+        if count == 0:
+            return gettext("Our checks found nothing to ask about")
+        return ngettext("%(count)d thing to ask about", "%(count)d things to ask about", count) % {
+            "count": count
+        }
+
+    def directions_url(self):
+        """Directions on OpenStreetMap, when the group shows where it meets."""
+        if not self.meets_in_person or not self.shows_address or self.latitude is None:
+            return ""
+        return (
+            "https://www.openstreetmap.org/directions?route="
+            f"%3B{self.latitude:.5f}%2C{self.longitude:.5f}"
+        )
+
+    def phone_link(self):
+        """'tel:+15125550143' for '(512) 555-0143' (US numbers get +1)."""
+        digits = "".join(c for c in self.contact_phone if c.isdigit())
+        if len(digits) == 10:
+            digits = "1" + digits
+        return f"tel:+{digits}" if digits else ""
+
+    def cost_in_words(self):
+        if self.cost == self.Cost.FREE:
+            return gettext("Free")
+        fee = f"${self.fee_per_session:,.2f}".replace(".00", "") if self.fee_per_session else ""
+        if self.cost == self.Cost.SLIDING_SCALE:
+            if not fee:
+                return gettext("Sliding scale")
+            return gettext("Sliding scale, up to %(fee)s a session") % {"fee": fee}
+        return gettext("%(fee)s a session") % {"fee": fee}
+
+
+class MeetingTime(models.Model):
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", _("Every week")
+        EVERY_OTHER_WEEK = "every_other_week", _("Every other week")
+        MONTHLY = "monthly", _("Once a month")
+
+    class WeekOfMonth(models.IntegerChoices):
+        FIRST = 1, _("First")
+        SECOND = 2, _("Second")
+        THIRD = 3, _("Third")
+        FOURTH = 4, _("Fourth")
+        LAST = schedule.LAST, _("Last")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="meeting_times")
+    days = models.CharField(
+        max_length=27,
+        help_text=_("Three-letter days separated by commas, like mon,thu."),
+    )
+    start_time = models.TimeField(help_text=_("In the group's own timezone, 24-hour, like 18:30."))
+    end_time = models.TimeField(null=True, blank=True)
+    timezone = models.CharField(
+        max_length=64,
+        validators=[validate_timezone],
+        help_text=_("Where the meeting's clock is, like America/Chicago."),
+    )
+    frequency = models.CharField(max_length=20, choices=Frequency.choices, default=Frequency.WEEKLY)
+    week_of_month = models.SmallIntegerField(
+        null=True,
+        blank=True,
+        choices=WeekOfMonth.choices,
+        help_text=_("Monthly meetings: which week of the month."),
+    )
+    first_meeting_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "Every-other-week meetings: the date of one meeting, so visitors know which weeks."
+        ),
+    )
+
+    class Meta:
+        ordering = ["start_time", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__isnull=True) | Q(end_time__gt=F("start_time")),
+                name="meetingtime_ends_after_start",
+                violation_error_message=_("A meeting must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency="monthly", week_of_month__isnull=False)
+                | (~Q(frequency="monthly") & Q(week_of_month__isnull=True)),
+                name="meetingtime_monthly_has_week",
+                violation_error_message=_(
+                    "Monthly meetings need the week of the month (and only monthly ones have one)."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(frequency="every_other_week") | Q(first_meeting_on__isnull=False),
+                name="meetingtime_every_other_week_has_date",
+                violation_error_message=_(
+                    "Every-other-week meetings need the date of one meeting."
+                ),
+            ),
+            models.CheckConstraint(condition=~Q(days=""), name="meetingtime_has_days"),
+        ]
+
+    def __str__(self):
+        return f"{self.days_in_words()}, {self.time_in_words()}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.group.refresh_summary()
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        self.group.refresh_summary()
+        return deleted
+
+    def clean(self):
+        errors = {}
+        days = self.day_list()
+        if not days:
+            errors["days"] = _("Pick at least one day.")
+        elif any(day not in schedule.DAYS for day in days):
+            errors["days"] = _("Use three-letter days like mon or thu.")
+        if self.end_time and self.start_time and self.end_time <= self.start_time:
+            errors["end_time"] = _("The meeting must end after it starts.")
+        if self.frequency == self.Frequency.MONTHLY and self.week_of_month is None:
+            errors["week_of_month"] = _("Say which week of the month it meets.")
+        if self.frequency != self.Frequency.MONTHLY and self.week_of_month is not None:
+            errors["week_of_month"] = _("Only monthly meetings have a week of the month.")
+        if self.frequency == self.Frequency.EVERY_OTHER_WEEK and not self.first_meeting_on:
+            errors["first_meeting_on"] = _(
+                "Give the date of one meeting, so people know which weeks."
+            )
+        if (
+            self.first_meeting_on
+            and days
+            and schedule.DAYS[self.first_meeting_on.weekday()] not in days
+        ):
+            errors["first_meeting_on"] = _("That date is not on one of the meeting days.")
+        if errors:
+            raise ValidationError(errors)
+
+    def day_list(self):
+        return schedule.split_days(self.days)
+
+    def days_in_words(self):
+        return schedule.describe_days(
+            frequency=self.frequency, days=self.days, week_of_month=self.week_of_month
+        )
+
+    def time_in_words(self):
+        return schedule.describe_time(self.start_time, self.end_time)
+
+    def timezone_name(self):
+        return schedule.describe_timezone(self.timezone)
+
+    def next_meeting_in_words(self, now=None):
+        start = self.next_meeting(now)
+        # Translators: a date format (Django's date filter): "Tuesday, December 1".
+        return date_format(start.date(), gettext("l, F j")) if start else ""
+
+    def next_meeting(self, now=None):
+        """The start of the next meeting in the group's timezone, or None."""
+        return schedule.next_meeting(
+            now=now or timezone.now(),
+            timezone=self.timezone,
+            start_time=self.start_time,
+            frequency=self.frequency,
+            days=self.days,
+            week_of_month=self.week_of_month,
+            first_meeting_on=self.first_meeting_on,
+            not_before=self.group.starts_on,
+            not_after=self.group.ends_on,
+        )
+
+
+class GroupToReview(Group):
+    """The curators' review list in the admin (same rows as Group)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "group to review"
+        verbose_name_plural = "groups to review (most flagged first)"
+
+
+class VettingResult(models.Model):
+    """One finding of the vetting checklist for a group (see directory/vetting.py)."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="vetting_results")
+    name = models.CharField(max_length=40, help_text=_("The check, like fees."))
+    status = models.CharField(max_length=4, choices=vetting.Status.choices)
+    visitor_text = models.TextField()
+    curator_text = models.TextField()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "name"], name="vettingresult_one_per_check")
+        ]
+        indexes = [
+            # The admin's filters by check and status.
+            models.Index(fields=["name", "status", "group"], name="vettingresult_check_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.name}: {self.status}"
+
+    def get_absolute_url(self):
+        return self.group.get_absolute_url()
+
+    def title(self):
+        return vetting.title(self.name)
+
+
+class GroupVersion(models.Model):
+    """A group's listing as it was after one change: who, when, what (a snapshot)."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="versions")
+    data = models.JSONField(help_text=_("The listing's fields, meeting times and focus."))
+    note = models.CharField(max_length=200, help_text=_("What happened, like “Imported”."))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pk"]  # newest first; ids follow the order changes were made
+        get_latest_by = "pk"
+
+    def __str__(self):
+        return f"{self.group} — {self.note} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    def get_absolute_url(self):
+        return reverse("admin:directory_groupversion_change", args=[self.pk])
+
+    @classmethod
+    def record(cls, group, note, by=None):
+        """Keep the group's listing as it is now."""
+        from directory import snapshots
+
+        user = by if by is not None and by.is_authenticated else None
+        return cls.objects.create(
+            group=group, data=snapshots.take(group), note=note, changed_by=user
+        )
+
+    def previous(self):
+        return GroupVersion.objects.filter(group=self.group, pk__lt=self.pk).order_by("-pk").first()
+
+    def changes(self):
+        """[(label, before, after)] since the version before this one."""
+        from directory import snapshots
+
+        previous = self.previous()
+        if previous is None:
+            return []
+        return snapshots.differences(previous.data, self.data)
+
+
+class ProblemReport(models.Model):
+    """A visitor's report that something about a listing is wrong."""
+
+    class Kind(models.TextChoices):
+        NO_LONGER_MEETS = "no_longer_meets", _("It no longer meets")
+        WRONG_TIME_OR_PLACE = "wrong_time_or_place", _("The time or place is wrong")
+        BROKEN_LINK = "broken_link", _("The link does not work")
+        HARMFUL = "harmful", _("Something harmful happens there")
+        OTHER = "other", _("Something else")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="reports")
+    kind = models.CharField(_("what is wrong"), max_length=30, choices=Kind.choices)
+    details = models.TextField(
+        blank=True, max_length=2000, help_text=_("Anything that helps us check. Optional.")
+    )
+    contact_email = models.EmailField(
+        _("your email (optional)"),
+        blank=True,
+        help_text=_("Only if you would like us to reply. We never show it to anyone."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The curators' queue and each organization's dashboard: open reports.
+            models.Index(
+                fields=["group", "created_at"],
+                condition=Q(resolved_at__isnull=True),
+                name="report_open_idx",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.group}"
+
+    def get_absolute_url(self):
+        return reverse("admin:directory_problemreport_change", args=[self.pk])
+
+
+def _wrap(codes):
+    """['tue-evening', 'thu-morning'] -> ',tue-evening,thu-morning,' ('' when empty)."""
+    joined = ",".join(codes)
+    return f",{joined}," if joined else ""
+
+
+def unique_slug(model, text, max_length=200):
+    """A slug for `text` no other row of `model` has: 'tuesday-circle', then 'tuesday-circle-2'…"""
+    base = slugify(text)[:max_length].strip("-") or "group"
+    slug, n = base, 1
+    while model.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug

@@ -1,0 +1,326 @@
+"""The vetting checklist: what to ask before joining a group, checked for every listing.
+
+The advice people get about choosing a group is a checklist (find out what the
+group does and how often it meets; ask who leads it and what training they
+have; make sure it keeps things private; for online groups, pick ones run by
+well-known organizations, check there are rules for how members treat each
+other, and watch out for big promises or a lot of money). Each check here is a
+small function that takes a group and returns a Finding: `pass`, `warn` or
+`flag`, a sentence for visitors and one for curators. Adding a check is one
+function with the @check decorator.
+
+Results are stored with the group (VettingResult rows and Group.flag_count /
+warn_count), recomputed by Group.refresh_summary(), so that searches and the
+admin filter on them with indexed queries.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from directory import schedule
+
+
+class Status(models.TextChoices):
+    PASS = "pass", _("Looks good")
+    WARN = "warn", _("Ask about it")
+    FLAG = "flag", _("Take care")
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    status: str
+    visitor_text: str  # said to someone deciding whether to go
+    curator_text: str  # said to the curator reviewing the listing
+
+    @property
+    def title(self):
+        return CHECKS[self.check][0]
+
+
+CHECKS = {}  # name -> (title, function), in the order visitors read them
+
+
+def check(name, title):
+    """Register a check: a function(group, context) -> (status, visitor_text, curator_text)."""
+
+    def register(function):
+        CHECKS[name] = (title, function)
+        return function
+
+    return register
+
+
+@dataclass(frozen=True)
+class Context:
+    today: date
+    meetings: list  # the group's meeting times (a proposal's, for a change under review)
+
+
+def evaluate(group, today=None, meetings=None):
+    """Every check's Finding for `group`, in checklist order.
+
+    `meetings` stands in for the group's saved meeting times, for a proposed
+    version of a listing that is not saved yet.
+    """
+    if meetings is None:
+        meetings = list(group.meeting_times.all()) if group.pk else []
+    context = Context(today or timezone.localdate(), meetings)
+    findings = []
+    for name, (_title, function) in CHECKS.items():
+        status, visitor_text, curator_text = function(group, context)
+        findings.append(Finding(name, status, visitor_text, curator_text))
+    return findings
+
+
+def title(name):
+    return str(CHECKS[name][0])
+
+
+# Promises no honest group makes: cures, guarantees, recovery on a timetable,
+# money back. Whole words or phrases, case-insensitive ("secure" and "curated"
+# are fine). Curators extend this list as they meet new wording.
+PROMISE_PHRASES = [
+    "cure", "cures", "cured", "curing",
+    "guarantee", "guarantees", "guaranteed",
+    "100%", "100 percent",
+    "miracle", "miracles", "miraculous",
+    "money back", "money-back", "refund if",
+    "permanent recovery", "permanently cured", "end your depression",
+    "never feel depressed again", "never be depressed again", "instant relief",
+]  # fmt: skip
+# "in 30 days", "within 6 weeks", "in just two months": recovery on a timetable.
+_NUMBER = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|thirty|sixty|ninety)"
+_TIMETABLE = rf"(?:in|within)\s+(?:just\s+|only\s+)?{_NUMBER}\s+(?:days?|weeks?|months?)"
+_PROMISES = re.compile(
+    r"(?<![\w-])(?:"
+    + "|".join(re.escape(phrase) for phrase in PROMISE_PHRASES)
+    + "|"
+    + _TIMETABLE
+    + r")(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def promises_in(text):
+    """The promise phrases found in `text`, as written."""
+    return [match.group(0) for match in _PROMISES.finditer(text or "")]
+
+
+@check("purpose_and_schedule", _("What it does and how often it meets"))
+def purpose_and_schedule(group, context):
+    meetings = context.meetings
+    if group.description.strip() and meetings:
+        return (
+            Status.PASS,
+            gettext("The listing says what the group does and when it meets."),
+            "Description and meeting times are present.",
+        )
+    if not meetings and not group.description.strip():
+        visitor = gettext(
+            "The listing does not say what the group does or when it meets. Ask before you go."
+        )
+        missing = "description, meeting times"
+    elif not meetings:
+        visitor = gettext("The listing does not say when the group meets. Ask before you go.")
+        missing = "meeting times"
+    else:
+        visitor = gettext("The listing does not say what the group does. Ask before you go.")
+        missing = "description"
+    return (Status.WARN, visitor, f"Missing: {missing}.")
+
+
+@check("leader_training", _("Who leads it and their training"))
+def leader_training(group, context):
+    training = group.leader_training.strip()
+    if not group.leader_type or not training:
+        return (
+            Status.WARN,
+            gettext(
+                "The listing does not say what training the leader has. Ask who leads the "
+                "group and how they were trained."
+            ),
+            "Leader training is not stated.",
+        )
+    if group.leader_type in ("professional", "co_led") and not _names_a_credential(training):
+        return (
+            Status.WARN,
+            gettext(
+                "The leader is described as a professional, but no license or degree is "
+                "named (“%(training)s”). Ask what their credential is."
+            )
+            % {"training": training},
+            "Professional leader without a recognizable credential (license or degree).",
+        )
+    return (
+        Status.PASS,
+        gettext("Led by %(leader)s: %(training)s.")
+        % {"leader": str(group.get_leader_type_display()).lower(), "training": training},
+        "Leader type and training stated.",
+    )
+
+
+# Licenses and degrees a professional group leader might name.
+_CREDENTIAL = re.compile(
+    r"(?<![\w-])(?:LCSW|LICSW|LMSW|LSW|MSW|LPC|LPCC|LMHC|LCPC|LMFT|MFT|LCMHC|PsyD|Psy\.D\.?|PhD|Ph\.D\.?"
+    r"|MD|M\.D\.?|DO|RN|APRN|PMHNP|NP|CGP|licensed|psychologist|psychiatrist|counselor"
+    r"|therapist|social worker|nurse)(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def _names_a_credential(text):
+    return bool(_CREDENTIAL.search(text))
+
+
+@check("confidentiality", _("Keeping things private"))
+def confidentiality(group, context):
+    if group.confidentiality_policy.strip():
+        return (
+            Status.PASS,
+            gettext("The group says how it keeps what members share private."),
+            "Confidentiality policy stated.",
+        )
+    return (
+        Status.WARN,
+        gettext(
+            "The group has not said how it keeps what members share private. Ask before you "
+            "share anything personal."
+        ),
+        "No confidentiality policy.",
+    )
+
+
+@check("known_organization", _("Run by an organization we know"))
+def known_organization(group, context):
+    name = group.organization.name if group.organization_id else gettext("the organization")
+    if group.organization_id and group.organization.verified:
+        return (
+            Status.PASS,
+            gettext("Run by %(name)s, an organization we have checked.") % {"name": name},
+            "Organization verified.",
+        )
+    return (
+        Status.WARN,
+        gettext("We have not yet checked %(name)s. Look it up before you join.") % {"name": name},
+        "Organization not verified.",
+    )
+
+
+@check("moderation_rules", _("Rules for how members treat each other"))
+def moderation_rules(group, context):
+    if not group.meets_online:
+        return (
+            Status.PASS,
+            gettext("Meets in person, where the leader keeps the room safe."),
+            "In person only: moderation rules not required.",
+        )
+    if group.moderation_rules.strip():
+        return (
+            Status.PASS,
+            gettext("It has rules for how members treat each other online."),
+            "Moderation rules stated.",
+        )
+    return (
+        Status.FLAG,
+        gettext(
+            "This group meets online but does not say what rules members follow or who "
+            "removes someone who is unkind. Ask how the group is moderated before you join."
+        ),
+        "Online group without moderation or conduct rules.",
+    )
+
+
+@check("fees", _("No high fees"))
+def fees(group, context):
+    threshold = settings.VETTING_FEE_THRESHOLD
+    fee = group.fee_per_session
+    if group.cost == "free" or fee is None:
+        free = group.cost == "free"
+        return (
+            Status.PASS,
+            gettext("It is free.") if free else gettext("No fee is listed."),
+            "No fee.",
+        )
+    if not group.meets_online:
+        return (
+            Status.PASS,
+            gettext("It costs %(fee)s a session.") % {"fee": _dollars(fee)},
+            "In person: the fee is shown as a fact.",
+        )
+    if fee > threshold:
+        return (
+            Status.FLAG,
+            gettext(
+                "This online group charges %(fee)s a session. Peer support groups are usually "
+                "free and group therapy usually costs less — ask what the fee covers before "
+                "you pay."
+            )
+            % {"fee": _dollars(fee)},
+            f"Online fee {_dollars(fee)} is above {_dollars(threshold)} a session.",
+        )
+    return (
+        Status.PASS,
+        gettext("It costs %(fee)s a session, which is usual for group therapy.")
+        % {"fee": _dollars(fee)},
+        f"Online fee at or below {_dollars(threshold)}.",
+    )
+
+
+def _dollars(amount):
+    return f"${amount:,.2f}".replace(".00", "")
+
+
+@check("no_big_promises", _("No big promises"))
+def no_big_promises(group, context):
+    found = promises_in(f"{group.name}\n{group.description}")
+    if not found:
+        return (
+            Status.PASS,
+            gettext("It makes no promises of a cure or quick results."),
+            "No promise phrases.",
+        )
+    quoted = ", ".join(f"“{phrase}”" for phrase in dict.fromkeys(found))
+    return (
+        Status.FLAG,
+        gettext(
+            "The listing promises more than any group can (%(phrases)s). Depression does not "
+            "have a guaranteed cure or timetable; be careful with groups that say it does."
+        )
+        % {"phrases": quoted},
+        f"Promise phrases: {quoted}.",
+    )
+
+
+@check("freshness", _("Recently confirmed"))
+def freshness(group, context):
+    months = settings.VETTING_FRESH_MONTHS
+    verified = group.last_verified_on
+    if verified is not None and verified >= schedule.months_before(context.today, months):
+        return (
+            Status.PASS,
+            gettext("The details were confirmed on %(date)s.")
+            % {"date": date_format(verified, "DATE_FORMAT")},
+            "Verified within the freshness window.",
+        )
+    when = f"since {verified:%B %Y}" if verified else "ever"
+    return (
+        Status.WARN,
+        gettext(
+            "Nobody has confirmed these details in over a year. Contact the group to check "
+            "it still meets."
+        )
+        if verified
+        else gettext(
+            "Nobody has confirmed these details yet. Contact the group to check it still meets."
+        ),
+        f"Not verified {when} (window: {months} months).",
+    )

@@ -1,0 +1,267 @@
+"""groupfinder's settings, all read from the environment.
+
+With no environment at all this runs on a SQLite file in the project, for a
+local try. Production sets at least SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL;
+`manage.py check --deploy` refuses the unsafe defaults (see directory/checks.py).
+"""
+
+import os
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def envbool(name, default):
+    value = os.environ.get(name, "")
+    if value == "":
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be 1 or 0 (true or false), not {value!r}.")
+
+
+def envint(name, default):
+    value = os.environ.get(name, "")
+    if value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def envdecimal(name, default):
+    value = os.environ.get(name, "")
+    if value == "":
+        return default
+    try:
+        return Decimal(value)
+    except ArithmeticError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+
+
+def envlist(name, default):
+    value = os.environ.get(name, "")
+    if value == "":
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def database_from_url(url):
+    """Turn postgres://user:password@host:port/name or sqlite:///path into a DATABASES entry."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        # sqlite:///db.sqlite3 is relative to the project, sqlite:////srv/db.sqlite3 absolute.
+        path = unquote(parts.path)[1:]
+        if not path:
+            raise ImproperlyConfigured("DATABASE_URL sqlite:/// needs a file name.")
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": BASE_DIR / path,
+            "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", 60),
+        }
+    if parts.scheme in ("postgres", "postgresql"):
+        name = unquote(parts.path.lstrip("/"))
+        if not name:
+            raise ImproperlyConfigured("DATABASE_URL postgres://… needs a database name.")
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": name,
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", 60),
+            "CONN_HEALTH_CHECKS": True,
+            # The site's queries are short; starting parallel workers for them made
+            # the search's 95th percentile 9 ms slower (manage.py bench_search).
+            "OPTIONS": {"options": "-c max_parallel_workers_per_gather=0"},
+        }
+    raise ImproperlyConfigured(
+        f"DATABASE_URL must start with postgres:// or sqlite:///, not {parts.scheme!r}."
+    )
+
+
+# The key that makes a local try work; directory.E001 refuses it in production.
+INSECURE_SECRET_KEY = "insecure-local-key-do-not-use-in-production"
+SECRET_KEY = os.environ.get("SECRET_KEY") or INSECURE_SECRET_KEY
+DEBUG = envbool("DEBUG", False)
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_filters",
+    "directory",
+    "partners",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "groupfinder.urls"
+WSGI_APPLICATION = "groupfinder.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL", "sqlite:///db.sqlite3"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "America/New_York"
+USE_I18N = True
+USE_TZ = True
+
+# The image runs collectstatic with STATIC_COLLECTED=1 and serves hashed,
+# compressed files; a local try and the tests serve straight from static/.
+STATIC_COLLECTED = envbool("STATIC_COLLECTED", False)
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles" if STATIC_COLLECTED else None
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_COLLECTED
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# Rate limits (directory/abuse.py) count in the cache: set REDIS_URL so that all
+# gunicorn workers share one count; without it each process counts on its own.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How many proxies in front of the app add to X-Forwarded-For (0: use REMOTE_ADDR).
+PROXY_COUNT = envint("PROXY_COUNT", 0)
+
+# Behind a TLS-terminating proxy (the usual deployment) set SECURE_PROXY=1.
+if envbool("SECURE_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", False)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+SECURE_REFERRER_POLICY = "same-origin"
+# Everything comes from this site: no third-party scripts, styles, fonts or
+# frames, and no inline script or style.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        # What people search for is nobody's business: request lines are
+        # logged without their query string.
+        "drop_query_string": {"()": "directory.privacy.DropQueryString"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["drop_query_string"]},
+    },
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
+}
+
+# Geocoding. Visitors' searches are always resolved offline, from the ZIP
+# gazetteer that ships with the `zipcodes` package. Listing addresses without
+# coordinates are geocoded the same way by default; a deployment with network
+# access may set GEOCODER=nominatim to geocode street addresses with geopy.
+GEOCODER = os.environ.get("GEOCODER", "offline")
+GEOCODER_USER_AGENT = os.environ.get("GEOCODER_USER_AGENT", "groupfinder")
+
+SEARCH_PAGE_SIZE = 20
+# A search near a place counts the online groups after the nearby ones up to
+# this many, and lists that many at most ("more than 1,000 online groups").
+SEARCH_ONLINE_LIMIT = 1000
+
+LOGIN_URL = "partners:sign_in"
+LOGIN_REDIRECT_URL = "partners:dashboard"
+# Where links in emails point.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Email goes to the console unless an SMTP server is configured (EMAIL_HOST).
+if os.environ.get("EMAIL_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["EMAIL_HOST"],
+                "port": envint("EMAIL_PORT", 587),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": envbool("EMAIL_USE_TLS", True),
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "groupfinder <noreply@example.org>")
+# Uploads with more rows than this are imported in the background, with progress.
+UPLOAD_ROWS_IN_REQUEST = envint("UPLOAD_ROWS_IN_REQUEST", 200)
+
+# The vetting checklist (directory/vetting.py): online groups charging more than
+# this per session are flagged, and listings not confirmed within this many
+# months get a warning.
+VETTING_FEE_THRESHOLD = envdecimal("VETTING_FEE_THRESHOLD", Decimal("75"))
+VETTING_FRESH_MONTHS = envint("VETTING_FRESH_MONTHS", 12)
+# Keeping listings current: organizations are reminded about groups not
+# confirmed for this many months, and groups leave the search after this many.
+FRESHNESS_REMIND_MONTHS = envint("FRESHNESS_REMIND_MONTHS", 11)
+FRESHNESS_HIDE_MONTHS = envint("FRESHNESS_HIDE_MONTHS", 18)

@@ -1,0 +1,160 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from directory import schedule, snapshots
+from directory.abuse import HoneypotMixin
+from directory.codes import clean_language_list, clean_region_list
+from directory.models import Focus, Group, MeetingTime
+from partners.models import JoinRequest, Membership
+
+# Offered as suggestions in the timezone box; any IANA name is accepted.
+COMMON_TIMEZONES = [
+    "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
+    "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico",
+]  # fmt: skip
+
+
+class SignInForm(HoneypotMixin, AuthenticationForm):
+    username = forms.CharField(
+        label=_("Email or username"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+
+
+class JoinRequestForm(HoneypotMixin, forms.ModelForm):
+    class Meta:
+        model = JoinRequest
+        fields = ["organization_name", "website", "contact_name", "contact_email", "about"]
+        widgets = {"about": forms.Textarea(attrs={"rows": 5})}
+
+
+class GroupForm(forms.ModelForm):
+    """A group's listing: the same fields and rules as the CSV import."""
+
+    focus = forms.ModelMultipleChoiceField(
+        queryset=Focus.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Especially for"),
+        to_field_name="slug",
+    )
+
+    class Meta:
+        model = Group
+        fields = [f for f in snapshots.GROUP_FIELDS if f != "last_verified_on"] + ["focus"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "confidentiality_policy": forms.Textarea(attrs={"rows": 3}),
+            "moderation_rules": forms.Textarea(attrs={"rows": 3}),
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "format": forms.RadioSelect,
+            "membership": forms.RadioSelect,
+            "attendance": forms.RadioSelect,
+            "leader_type": forms.RadioSelect,
+            "cost": forms.RadioSelect,
+            "address_visibility": forms.RadioSelect,
+        }
+
+    def clean_serves_regions(self):
+        return _codes(clean_region_list, self.cleaned_data["serves_regions"])
+
+    def clean_languages(self):
+        return _codes(clean_language_list, self.cleaned_data["languages"]) or "en"
+
+
+def _codes(clean, text):
+    try:
+        return clean(text)
+    except forms.ValidationError as error:
+        raise forms.ValidationError(error.messages) from None
+
+
+class MeetingTimeForm(forms.ModelForm):
+    days = forms.MultipleChoiceField(
+        choices=list(schedule.DAY_NAMES.items()),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Pick at least one day."},
+    )
+    timezone = forms.CharField(
+        required=False,
+        max_length=64,
+        help_text=_("Leave blank for an in-person group: we take it from the ZIP code."),
+        widget=forms.TextInput(attrs={"list": "timezones", "autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = MeetingTime
+        fields = snapshots.MEETING_FIELDS
+        widgets = {
+            "start_time": forms.TimeInput(attrs={"type": "time"}),
+            "end_time": forms.TimeInput(attrs={"type": "time"}),
+            "first_meeting_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.group = group
+
+    def clean_days(self):
+        return ",".join(day for day in schedule.DAYS if day in self.cleaned_data["days"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("timezone"):
+            # The group's form is validated first, so its place is known here.
+            timezone = self.instance.group.local_timezone()
+            if not timezone:
+                self.add_error(
+                    "timezone", "Give the timezone of the meeting time, like America/Chicago."
+                )
+            cleaned["timezone"] = timezone
+            self.instance.timezone = timezone
+        return cleaned
+
+
+# A plain formset: the meeting times become part of a snapshot, applied to the
+# group or kept as a change for review (see partners.views._edit).
+MeetingTimeFormSet = forms.formset_factory(
+    MeetingTimeForm, extra=1, min_num=1, validate_min=True, can_delete=True
+)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("UTF-8 text, one group a row, with the columns of the template. At most 5 MB."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError(
+                "The file is larger than 5 MB. Split it into smaller files."
+            )
+        try:
+            return upload.name, upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(
+                "This file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8”."
+            ) from None
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Their email"))
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.EDITOR)
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+
+    def clean_email(self):
+        email = get_user_model().objects.normalize_email(self.cleaned_data["email"]).lower()
+        if Membership.objects.filter(
+            organization=self.organization, user__email__iexact=email
+        ).exists():
+            raise forms.ValidationError("This person is already on your team.")
+        return email

@@ -1,0 +1,251 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import models, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from directory import snapshots, vetting
+from directory.models import Group, GroupVersion, Organization
+
+
+class Membership(models.Model):
+    """A person who keeps an organization's groups current."""
+
+    class Role(models.TextChoices):
+        EDITOR = "editor", _("Editor: adds and updates groups")
+        ADMIN = "admin", _("Admin: also invites others")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.EDITOR)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"], name="membership_one_per_organization"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display().split(':')[0]}, {self.organization})"
+
+    def get_absolute_url(self):
+        return reverse("partners:team", args=[self.organization.slug])
+
+
+class JoinRequest(models.Model):
+    """An organization asking to list its groups; a curator approves it in the admin."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a curator")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    organization_name = models.CharField(max_length=200)
+    website = models.URLField(blank=True)
+    contact_name = models.CharField(_("your name"), max_length=200)
+    contact_email = models.EmailField(
+        _("your email"), help_text=_("We send the invitation to set a password here.")
+    )
+    about = models.TextField(
+        _("about your organization and its groups"),
+        max_length=3000,
+        help_text=_("Who you are, where your groups meet and who leads them."),
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.organization_name
+
+    def get_absolute_url(self):
+        return reverse("admin:partners_joinrequest_change", args=[self.pk])
+
+    @transaction.atomic
+    def approve(self, curator):
+        """Create the organization (unverified) and its first admin; returns the person,
+        who still has to be sent the invitation to choose a password."""
+        organization, _ = Organization.objects.get_or_create(
+            name=self.organization_name, defaults={"website": self.website}
+        )
+        email = self.contact_email.lower()
+        user, created = get_user_model().objects.get_or_create(
+            email__iexact=email,
+            defaults={"username": email, "email": email, "first_name": self.contact_name[:150]},
+        )
+        if created:
+            user.set_unusable_password()
+            user.save()
+        Membership.objects.get_or_create(
+            user=user, organization=organization, defaults={"role": Membership.Role.ADMIN}
+        )
+        self.status, self.organization = self.Status.APPROVED, organization
+        self.reviewed_by, self.reviewed_at = curator, timezone.now()
+        self.save()
+        return user
+
+    def decline(self, curator):
+        self.status = self.Status.DECLINED
+        self.reviewed_by, self.reviewed_at = curator, timezone.now()
+        self.save()
+
+
+class Submission(models.Model):
+    """A new group, or a change to a published one, waiting for a curator.
+
+    `data` is the proposed listing (a directory.snapshots snapshot). A change to
+    a published group leaves the group as it is until a curator approves it.
+    """
+
+    class Kind(models.TextChoices):
+        NEW = "new", _("A new group")
+        CHANGE = "change", _("A change to a published group")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="submissions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    data = models.JSONField()
+    reason = models.TextField(
+        _("reason for rejecting"),
+        blank=True,
+        help_text=_("Sent to the organization: say what to change for it to be approved."),
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            # A group has at most one draft or pending submission: edits update it.
+            models.UniqueConstraint(
+                fields=["group"],
+                condition=Q(status__in=["draft", "pending"]),
+                name="submission_one_open_per_group",
+            )
+        ]
+        indexes = [
+            # The curators' queue: pending submissions, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="pending"),
+                name="submission_queue_idx",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.data['group']['name']}"
+
+    def get_absolute_url(self):
+        return reverse("admin:partners_submission_change", args=[self.pk])
+
+    def proposed(self):
+        """(group, meetings, focus): the proposal as unsaved objects."""
+        return snapshots.build(self.data, self.group)
+
+    def findings(self):
+        """The vetting checklist for the proposal, as it would be if approved."""
+        group, meetings, _ = self.proposed()
+        return vetting.evaluate(group, meetings=meetings)
+
+    def differences(self):
+        """[(label, now, proposed)], against the group as it is now."""
+        return snapshots.differences(snapshots.take(self.group), self.data)
+
+    @transaction.atomic
+    def approve(self, curator):
+        group = self.group
+        if self.kind == self.Kind.CHANGE:
+            snapshots.apply(group, self.data)
+            note = "Approved a change"
+        else:
+            snapshots.apply(group, self.data)
+            group.status = Group.Status.PUBLISHED
+            group.save()
+            note = "Approved and published"
+        self.status = self.Status.APPROVED
+        self.reviewed_by, self.reviewed_at = curator, timezone.now()
+        self.save()
+        GroupVersion.record(group, note, curator)
+
+    @transaction.atomic
+    def reject(self, curator, reason):
+        if self.kind == self.Kind.NEW:
+            self.group.status = Group.Status.REJECTED
+            self.group.save()
+        self.status = self.Status.REJECTED
+        self.reason = reason
+        self.reviewed_by, self.reviewed_at = curator, timezone.now()
+        self.save()
+        GroupVersion.record(self.group, f"Rejected: {reason[:150]}", curator)
+
+
+class ImportJob(models.Model):
+    """A CSV file an organization uploaded, checked and imported as one piece."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Checking")
+        FAILED = "failed", _("Has problems: nothing was imported")
+        DONE = "done", _("Imported: waiting for review")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_name = models.CharField(max_length=200)
+    text = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("partners:upload_status", args=[self.pk])
+
+    def percent_done(self):
+        return round(100 * self.rows_done / self.rows_total) if self.rows_total else 0

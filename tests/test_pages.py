@@ -1,0 +1,138 @@
+"""Pages a visitor meets first: home, the calendar file, and what every page carries."""
+
+import re
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.test import TestCase
+
+from directory.models import Group, MeetingTime
+from tests.factories import make_group, make_online_group
+
+TUESDAY_MORNING = datetime(2026, 11, 24, 10, tzinfo=ZoneInfo("America/Chicago"))
+
+
+class EveryPageTests(TestCase):
+    def test_the_crisis_line_and_the_professional_care_note_are_on_every_page(self):
+        make_group("Tuesday Circle")
+        for url in ["/", "/groups/", "/groups/tuesday-circle-austin/", "/partners/sign-in/",
+                    "/partners/join/", "/groups/tuesday-circle-austin/report/"]:  # fmt: skip
+            with self.subTest(url=url):
+                response = self.client.get(url)
+                self.assertContains(response, '<a href="tel:988">Call 988</a>')
+                self.assertContains(response, '<a href="sms:988">text 988</a>')
+                self.assertContains(response, '<a href="tel:911">call 911</a>')
+                self.assertContains(response, "add to, but don't replace")
+                self.assertContains(response, '<a class="skip-link" href="#main">')
+
+    def test_privacy_headers(self):
+        response = self.client.get("/groups/", {"near": "78701"})
+
+        self.assertEqual(response["Referrer-Policy"], "same-origin")
+        policy = response["Content-Security-Policy"]
+        self.assertIn("default-src 'self'", policy)
+        self.assertIn("script-src 'self'", policy)
+        self.assertNotIn("unsafe-inline", policy)
+        self.assertNotIn("http", policy)
+
+    def test_no_page_loads_anything_from_another_host(self):
+        make_group("Tuesday Circle")
+        for url in ["/", "/groups/", "/groups/tuesday-circle-austin/", "/partners/join/"]:
+            with self.subTest(url=url):
+                html = self.client.get(url).content.decode()
+                loaded = re.findall(r'<(?:script|img|link|iframe)[^>]+(?:src|href)="([^"]+)"', html)
+                self.assertTrue(loaded)
+                self.assertEqual([u for u in loaded if not u.startswith("/")], [])
+
+
+class HomeTests(TestCase):
+    def test_one_search_box_that_works_without_javascript(self):
+        response = self.client.get("/")
+
+        self.assertContains(response, '<form method="get" action="/groups/"')
+        self.assertContains(response, 'name="near"')
+        self.assertContains(response, "data-locate hidden")  # shown by the script, if any
+        self.assertContains(response, 'href="/groups/?attendance=online"')
+        self.assertContains(response, 'href="/groups/?format=process"')
+        self.assertContains(response, "You can join an open group any time.")
+        self.assertContains(response, "Peer support groups are led by people who have lived")
+
+
+@time_machine.travel(TUESDAY_MORNING, tick=False)
+class CalendarTests(TestCase):
+    def test_an_ics_file_with_the_recurrence_and_timezone(self):
+        group = make_group("Tuesday Circle", meeting={"days": "tue,thu"})
+        group.meeting_times.create(
+            days="sat",
+            start_time=time(10),
+            end_time=time(11, 30),
+            timezone="America/Chicago",
+            frequency=MeetingTime.Frequency.MONTHLY,
+            week_of_month=MeetingTime.WeekOfMonth.LAST,
+        )
+
+        page = self.client.get("/groups/tuesday-circle-austin/")
+        response = self.client.get("/groups/tuesday-circle-austin/calendar.ics")
+
+        self.assertContains(page, 'href="/groups/tuesday-circle-austin/calendar.ics"')
+        self.assertEqual(response["Content-Type"], "text/calendar; charset=utf-8")
+        body = response.content.decode()
+        self.assertIn("BEGIN:VTIMEZONE\r\nTZID:America/Chicago", body)
+        self.assertIn("TZOFFSETTO:-0600", body)
+        self.assertIn("DTSTART;TZID=America/Chicago:20261124T190000", body)
+        self.assertIn("DTEND;TZID=America/Chicago:20261124T203000", body)
+        self.assertIn("RRULE:FREQ=WEEKLY;BYDAY=TU,TH", body)
+        self.assertIn("RRULE:FREQ=MONTHLY;BYDAY=-1SA", body)
+        self.assertIn("DTSTART;TZID=America/Chicago:20261128T100000", body)
+        self.assertIn(
+            "LOCATION:Eastside Library\\, Room B\\, 210 Example Avenue\\, Austin\\, TX", body
+        )
+        self.assertTrue(all(len(line.encode()) <= 75 for line in body.split("\r\n")))
+
+    def test_every_other_week_and_a_closed_groups_last_day(self):
+        make_online_group(
+            "Winter Course",
+            membership=Group.Membership.CLOSED,
+            starts_on=date(2026, 12, 7),
+            ends_on=date(2027, 2, 22),
+            meeting={"days": "mon", "frequency": "every_other_week",
+                     "first_meeting_on": date(2026, 12, 7), "timezone": "America/New_York"},
+        )  # fmt: skip
+
+        body = self.client.get("/groups/winter-course/calendar.ics").content.decode()
+
+        self.assertIn("DTSTART;TZID=America/New_York:20261207T190000", body)
+        self.assertIn("RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO;WKST=MO;UNTIL=20270223T045959Z", body)
+        self.assertIn("LOCATION:Online", body)
+
+
+class DirectionsTests(TestCase):
+    def test_directions_link_to_openstreetmap_only_for_public_addresses(self):
+        make_group("Public Room")
+        make_group("Private Room", address_visibility=Group.AddressVisibility.CITY_ONLY)
+
+        public = self.client.get("/groups/public-room-austin/")
+        private = self.client.get("/groups/private-room-austin/")
+
+        self.assertContains(
+            public,
+            'href="https://www.openstreetmap.org/directions?route=%3B30.27130%2C-97.74260"',
+        )
+        self.assertNotContains(private, "openstreetmap")
+        self.assertNotContains(public, "<iframe")
+
+
+class AccessLogTests(TestCase):
+    def test_gunicorn_logs_the_path_without_the_query_string_or_referrer(self):
+        import runpy
+        from pathlib import Path
+
+        from django.conf import settings
+
+        config = runpy.run_path(str(Path(settings.BASE_DIR) / "gunicorn.conf.py"))
+
+        log_format = config["access_log_format"]
+        self.assertIn("%(U)s", log_format)  # the path
+        for leaky in ("%(r)s", "%(q)s", "%(f)s", "%(a)s"):
+            self.assertNotIn(leaky, log_format)

@@ -1,0 +1,269 @@
+"""The vetting checklist: every check at its edges, what visitors see, what curators get."""
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.core.management import call_command
+from django.test import TestCase, override_settings
+
+from directory import vetting
+from directory.models import Group, VettingResult
+from tests.factories import make_curator, make_group, make_online_group, make_organization
+
+NOON_NOVEMBER_24 = datetime(2026, 11, 24, 12, tzinfo=ZoneInfo("America/New_York"))
+
+
+def finding(group, name):
+    """The stored status of one check, as the group page shows it."""
+    return VettingResult.objects.get(group=group, name=name).status
+
+
+@time_machine.travel(NOON_NOVEMBER_24, tick=False)
+class CheckTests(TestCase):
+    def test_a_complete_listing_passes_every_check(self):
+        organization = make_organization(verified=True)
+        group = make_online_group(
+            "Complete Circle",
+            organization=organization,
+            leader_type=Group.LeaderType.PROFESSIONAL,
+            leader_training="LCSW with 10 years of group work",
+            last_verified_on=date(2026, 6, 1),
+        )
+
+        group.refresh_from_db()
+        self.assertEqual((group.flag_count, group.warn_count), (0, 0))
+        self.assertEqual(
+            set(group.vetting_results.values_list("status", flat=True)), {vetting.Status.PASS}
+        )
+        self.assertEqual(
+            list(group.vetting_results.values_list("name", flat=True)), list(vetting.CHECKS)
+        )
+
+    def test_purpose_and_schedule(self):
+        described = make_group("Described", last_verified_on=date(2026, 6, 1))
+        silent = make_group("Silent", description="  ")
+        no_meetings = make_group("No Meetings", meeting=False)
+
+        self.assertEqual(finding(described, "purpose_and_schedule"), "pass")
+        self.assertEqual(finding(silent, "purpose_and_schedule"), "warn")
+        self.assertEqual(finding(no_meetings, "purpose_and_schedule"), "warn")
+        # Adding a meeting time later brings the checklist up to date.
+        no_meetings.meeting_times.create(days="wed", start_time="18:00", timezone="America/Chicago")
+        self.assertEqual(finding(no_meetings, "purpose_and_schedule"), "pass")
+
+    def test_leader_training(self):
+        peer = make_group("Peer", leader_training="Completed a 2-day peer facilitator training")
+        untrained = make_group("Untrained", leader_training="")
+        credentialed = make_group("Clinician", leader_type="professional", leader_training="LPC")
+        vague = make_group("Vague", leader_type="professional", leader_training="Experienced")
+
+        self.assertEqual(finding(peer, "leader_training"), "pass")
+        self.assertEqual(finding(untrained, "leader_training"), "warn")
+        self.assertEqual(finding(credentialed, "leader_training"), "pass")
+        self.assertEqual(finding(vague, "leader_training"), "warn")
+
+    def test_confidentiality(self):
+        stated = make_group("Stated")
+        unstated = make_group("Unstated", confidentiality_policy="")
+
+        self.assertEqual(finding(stated, "confidentiality"), "pass")
+        self.assertEqual(finding(unstated, "confidentiality"), "warn")
+
+    def test_an_organization_verified_after_the_group_was_saved(self):
+        organization = make_organization("Lakeshore Collaborative")
+        group = make_group("Lakeshore Circle", organization=organization)
+        self.assertEqual(finding(group, "known_organization"), "warn")
+
+        organization.verified = True
+        organization.save()
+
+        self.assertEqual(finding(group, "known_organization"), "pass")
+
+    def test_moderation_rules_are_asked_of_online_and_hybrid_groups_only(self):
+        in_person = make_group("In Person", moderation_rules="")
+        hybrid = make_group("Hybrid", attendance="hybrid", moderation_rules="")
+        online = make_online_group("Online", moderation_rules="")
+        moderated = make_online_group("Moderated")
+
+        self.assertEqual(finding(in_person, "moderation_rules"), "pass")
+        self.assertEqual(finding(hybrid, "moderation_rules"), "flag")
+        self.assertEqual(finding(online, "moderation_rules"), "flag")
+        self.assertEqual(finding(moderated, "moderation_rules"), "pass")
+
+    def test_fees_at_the_threshold_and_one_cent_over(self):
+        at = make_online_group("At", cost="fee", fee_per_session=Decimal("75.00"))
+        over = make_online_group("Over", cost="fee", fee_per_session=Decimal("75.01"))
+        hybrid_over = make_group("Hybrid", attendance="hybrid", cost="fee", fee_per_session=150)
+        in_person_over = make_group("In Person", cost="fee", fee_per_session=150)
+        free = make_online_group("Free")
+
+        self.assertEqual(finding(at, "fees"), "pass")
+        self.assertEqual(finding(over, "fees"), "flag")
+        self.assertEqual(finding(hybrid_over, "fees"), "flag")
+        self.assertEqual(finding(in_person_over, "fees"), "pass")
+        self.assertEqual(finding(free, "fees"), "pass")
+
+    @override_settings(VETTING_FEE_THRESHOLD=Decimal("40"))
+    def test_the_fee_threshold_is_a_setting(self):
+        group = make_online_group("Fifty", cost="fee", fee_per_session=50)
+
+        self.assertEqual(finding(group, "fees"), "flag")
+
+    def test_big_promises_are_whole_words_in_any_case(self):
+        for text in [
+            "A CURE for low mood",
+            "Guaranteed results",
+            "100% of members feel better",
+            "Feel better in 30 days",
+            "Recover within six weeks",
+            "A miracle method",
+            "Your money back if it does not work",
+        ]:
+            with self.subTest(text=text):
+                self.assertTrue(vetting.promises_in(text))
+        for text in [
+            "A secure, curated space",
+            "We procure snacks",
+            "Meets every 30 days or so",  # no "in"/"within": a schedule, not a promise
+            "A manicure is not therapy",
+        ]:
+            with self.subTest(text=text):
+                self.assertEqual(vetting.promises_in(text), [])
+
+    def test_no_big_promises_reads_name_and_description(self):
+        promising = make_online_group("Depression Cure Circle")
+        describing = make_group("Plain", description="Guaranteed to lift your mood in 30 days.")
+        secure = make_group("Secure", description="A secure and curated space to talk.")
+
+        self.assertEqual(finding(promising, "no_big_promises"), "flag")
+        self.assertEqual(finding(describing, "no_big_promises"), "flag")
+        self.assertEqual(finding(secure, "no_big_promises"), "pass")
+
+    def test_freshness_twelve_months_ago_today_is_still_fresh(self):
+        today = make_group("Today", last_verified_on=date(2025, 11, 24))
+        day_before = make_group("Day Before", last_verified_on=date(2025, 11, 23))
+        never = make_group("Never", last_verified_on=None)
+
+        self.assertEqual(finding(today, "freshness"), "pass")
+        self.assertEqual(finding(day_before, "freshness"), "warn")
+        self.assertEqual(finding(never, "freshness"), "warn")
+
+    def test_the_daily_command_moves_freshness_with_the_date(self):
+        group = make_group("Checked", last_verified_on=date(2025, 11, 24))
+        self.assertEqual(finding(group, "freshness"), "pass")
+
+        with time_machine.travel(datetime(2026, 11, 25, 12, tzinfo=ZoneInfo("America/New_York"))):
+            out = StringIO()
+            call_command("refresh_vetting", stdout=out)
+
+        self.assertEqual(finding(group, "freshness"), "warn")
+        self.assertIn("Checked 1 groups", out.getvalue())
+
+
+@time_machine.travel(NOON_NOVEMBER_24, tick=False)
+class VisitorTests(TestCase):
+    def test_a_flagged_online_group_says_what_to_ask_in_words(self):
+        make_online_group("Pricey Online", cost="fee", fee_per_session=150, moderation_rules="")
+
+        response = self.client.get("/groups/pricey-online/")
+
+        html = response.content.decode()
+        items = dict(re.findall(r'data-check="([a-z_]+)" data-status="(pass|warn|flag)"', html))
+        self.assertEqual(list(items), list(vetting.CHECKS))
+        self.assertEqual(items["fees"], "flag")
+        self.assertEqual(items["moderation_rules"], "flag")
+        self.assertContains(
+            response,
+            "No high fees: Take care.</strong> This online group charges $150 a session. Peer "
+            "support groups are usually free and group therapy usually costs less — ask what "
+            "the fee covers before you pay.",
+        )
+        self.assertContains(response, "Ask how the group is moderated before you join.")
+
+    def test_search_results_summarise_the_checklist(self):
+        make_online_group("Pricey Online", cost="fee", fee_per_session=150, moderation_rules="")
+        make_group("Complete", organization=make_organization("Checked Org", verified=True),
+                   last_verified_on=date(2026, 6, 1))  # fmt: skip
+
+        response = self.client.get("/groups/")
+
+        self.assertContains(response, "Our checks found nothing to ask about")
+        # Two flags, and two warnings: unchecked organization and never confirmed.
+        self.assertContains(response, "4 things to ask about")
+
+
+class VettedSearchTests(TestCase):
+    def test_vetted_keeps_only_groups_with_nothing_flagged_with_place_and_format(self):
+        make_group("Local Support")
+        make_group("Local Process", format=Group.Format.PROCESS)
+        make_online_group("Online Support")
+        make_online_group("Flagged Online", moderation_rules="")
+        make_group("Flagged Hybrid", attendance="hybrid", cost="fee", fee_per_session=120)
+
+        response = self.client.get(
+            "/groups/", {"near": "78701", "format": "support", "vetted": "1"}
+        )
+
+        slugs = re.findall(r'<h3><a href="/groups/([a-z0-9-]+)/', response.content.decode())
+        self.assertEqual(slugs, ["local-support-austin", "online-support"])
+        self.assertContains(response, 'name="vetted" value="1" checked')
+
+    def test_vetted_keeps_the_query_count(self):
+        for n in range(25):
+            make_group(f"Local {n:02d}")
+            make_online_group(f"Online {n:02d}")
+
+        with self.assertNumQueries(4):
+            self.client.get("/groups/", {"near": "78701", "vetted": "1", "format": "support"})
+        with self.assertNumQueries(4):
+            self.client.get("/groups/", {"vetted": "1"})
+
+    def test_a_bad_vetted_value_is_explained(self):
+        response = self.client.get("/groups/", {"vetted": "maybe"})
+
+        self.assertContains(response, "Use vetted=1 to see only groups with nothing flagged.")
+
+
+class CuratorTests(TestCase):
+    def setUp(self):
+        self.client.force_login(make_curator())
+
+    def test_the_admin_filters_by_check_and_status(self):
+        make_online_group("Pricey Online", cost="fee", fee_per_session=150)
+        make_online_group("Fair Online", cost="fee", fee_per_session=40)
+
+        response = self.client.get("/admin/directory/group/", {"finding": "fees:flag"})
+
+        self.assertContains(response, "Pricey Online")
+        self.assertNotContains(response, "Fair Online")
+
+    def test_the_review_list_puts_the_most_flagged_first(self):
+        make_online_group("One Flag", moderation_rules="")
+        make_online_group("Two Flags", moderation_rules="", cost="fee", fee_per_session=150)
+        make_group(
+            "Nothing To Review",
+            organization=make_organization("Checked", verified=True),
+            last_verified_on=date.today(),
+        )
+
+        response = self.client.get("/admin/directory/grouptoreview/")
+
+        html = response.content.decode()
+        self.assertLess(html.index("Two Flags"), html.index("One Flag"))
+        self.assertNotIn("Nothing To Review", html)
+        self.assertContains(response, "Online fee $150 is above $75 a session.")
+
+    def test_verifying_an_organization_in_the_admin_updates_its_groups(self):
+        organization = make_organization("Lakeshore")
+        group = make_group("Lakeshore Circle", organization=organization)
+
+        self.client.post(
+            "/admin/directory/organization/",
+            {"action": "mark_verified", "_selected_action": [organization.pk]},
+        )
+
+        self.assertEqual(finding(group, "known_organization"), "pass")
