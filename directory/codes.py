@@ -278,3 +278,14 @@ COMMON_LANGUAGE_NAMES = [
     gettext_noop("Arabic"), gettext_noop("Russian"), gettext_noop("French"),
     gettext_noop("Haitian Creole"), gettext_noop("Portuguese"),
 ]  # fmt: skip
+
+# The focus vocabulary seeded by migration 0002, marked so visitors read it in
+# their language (Focus.label()).
+SEEDED_FOCUS_NAMES = [
+    gettext_noop("Women"), gettext_noop("Men"), gettext_noop("LGBTQI+ people"),
+    gettext_noop("Pregnancy and new parents (perinatal)"),
+    gettext_noop("Perimenopause and menopause"), gettext_noop("Young adults"),
+    gettext_noop("Older adults"), gettext_noop("Parents"), gettext_noop("Depression with anxiety"),
+    gettext_noop("Living with a chronic illness"),
+    gettext_noop("Family and friends of someone with depression"),
+]  # fmt: skip

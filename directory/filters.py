@@ -13,6 +13,7 @@ from django import forms
 from django.conf import settings
 from django.db import connections
 from django.db.models import FloatField, Value
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -82,7 +83,7 @@ class SearchForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label=_("Day"),
-        choices=[(code, name) for code, name in schedule.DAY_NAMES.items()],
+        choices=[(code, capfirst(name)) for code, name in schedule.DAY_NAMES.items()],
         error_messages=_choice_errors(_("“%(value)s” is not a day we know.")),
     )
     time = forms.MultipleChoiceField(
@@ -102,7 +103,7 @@ class SearchForm(forms.Form):
             chosen = self.data.getlist("language") if hasattr(self.data, "getlist") else []
             offered = [*COMMON_LANGUAGES, *(code for code in chosen if code in LANGUAGES)]
             language.widget.choices = [
-                (code, gettext(LANGUAGES[code])) for code in dict.fromkeys(offered)
+                (code, capfirst(gettext(LANGUAGES[code]))) for code in dict.fromkeys(offered)
             ]
 
     vetted = forms.ChoiceField(
@@ -196,8 +197,12 @@ class GroupFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # One query for the focus vocabulary, shared by validation and the form.
-        self.filters["focus"].extra["choices"] = list(Focus.objects.values_list("slug", "name"))
+        # One query for the focus vocabulary, shared by validation and the form,
+        # in the visitor's language and alphabetical order.
+        self.filters["focus"].extra["choices"] = sorted(
+            ((focus.slug, focus.label()) for focus in Focus.objects.only("slug", "name")),
+            key=lambda choice: choice[1],
+        )
 
     def filter_queryset(self, queryset):
         data = self.form.cleaned_data

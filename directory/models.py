@@ -25,10 +25,11 @@ from directory.codes import (
 
 
 class Organization(models.Model):
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(_("name"), max_length=200, unique=True)
     slug = models.SlugField(max_length=220, unique=True)
-    website = models.URLField(blank=True)
+    website = models.URLField(_("website"), blank=True)
     verified = models.BooleanField(
+        _("verified"),
         default=False,
         help_text=_(
             "Tick only after checking that the organization is real and runs the groups "
@@ -80,6 +81,11 @@ class Focus(models.Model):
 
     def get_absolute_url(self):
         return f"{reverse('directory:group_list')}?focus={self.slug}"
+
+    def label(self):
+        """The name in the visitor's language, where the catalogue has it
+        (codes.SEEDED_FOCUS_NAMES); names curators add later show as typed."""
+        return gettext(self.name)
 
 
 class TimeOfDay(models.TextChoices):
@@ -313,8 +319,11 @@ class Group(models.Model):
         ARCHIVED = "archived", _("Archived (stopped meeting)")
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="groups")
-    name = models.CharField(max_length=200, help_text=_("The name people know the group by."))
+    name = models.CharField(
+        _("name"), max_length=200, help_text=_("The name people know the group by.")
+    )
     slug = models.SlugField(
+        _("web address"),
         max_length=220,
         unique=True,
         help_text=_(
@@ -323,11 +332,13 @@ class Group(models.Model):
         ),
     )
     description = models.TextField(
+        _("description"),
         blank=True,
         help_text=_("What happens in the group and who it is for, in a few plain sentences."),
     )
-    format = models.CharField(max_length=20, choices=Format.choices)
+    format = models.CharField(_("kind of group"), max_length=20, choices=Format.choices)
     membership = models.CharField(
+        _("joining"),
         max_length=10,
         choices=Membership.choices,
         default=Membership.OPEN,
@@ -336,18 +347,23 @@ class Group(models.Model):
         ),
     )
     starts_on = models.DateField(
-        null=True, blank=True, help_text=_("Closed groups: the date of the first session.")
+        _("first session"),
+        null=True,
+        blank=True,
+        help_text=_("Closed groups: the date of the first session."),
     )
     ends_on = models.DateField(
+        _("last session"),
         null=True,
         blank=True,
         help_text=_(
             "Closed groups: the date of the last session. The group leaves the directory after it."
         ),
     )
-    attendance = models.CharField(max_length=10, choices=Attendance.choices)
+    attendance = models.CharField(_("how it meets"), max_length=10, choices=Attendance.choices)
     leader_type = models.CharField(_("who leads it"), max_length=20, choices=LeaderType.choices)
     leader_training = models.CharField(
+        _("leader training"),
         max_length=300,
         blank=True,
         help_text=_(
@@ -358,10 +374,12 @@ class Group(models.Model):
 
     # Where it meets (in-person and hybrid groups).
     venue = models.CharField(
-        max_length=200, blank=True, help_text=_("Like “Eastside Library, Room B”.")
+        _("place"), max_length=200, blank=True, help_text=_("Like “Eastside Library, Room B”.")
     )
-    address = models.CharField(max_length=300, blank=True, help_text=_("Street address."))
-    city = models.CharField(max_length=100, blank=True)
+    address = models.CharField(
+        _("address"), max_length=300, blank=True, help_text=_("Street address.")
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True)
     region = models.CharField(
         _("state"),
         max_length=2,
@@ -369,20 +387,25 @@ class Group(models.Model):
         choices=sorted(US_REGIONS.items()),
     )
     postal_code = models.CharField(_("ZIP code"), max_length=10, blank=True)
-    country = models.CharField(max_length=2, default="US", help_text=_("Two-letter country code."))
+    country = models.CharField(
+        _("country"), max_length=2, default="US", help_text=_("Two-letter country code.")
+    )
     latitude = models.FloatField(
+        _("latitude"),
         null=True,
         blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
         help_text=_("Leave blank to look it up from the ZIP code."),
     )
     longitude = models.FloatField(
+        _("longitude"),
         null=True,
         blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
         help_text=_("Leave blank to look it up from the ZIP code."),
     )
     address_visibility = models.CharField(
+        _("show the address"),
         max_length=10,
         choices=AddressVisibility.choices,
         default=AddressVisibility.PUBLIC,
@@ -411,7 +434,9 @@ class Group(models.Model):
     )
 
     confidentiality_policy = models.TextField(
-        blank=True, help_text=_("What members can expect to stay private, and any limits.")
+        _("confidentiality policy"),
+        blank=True,
+        help_text=_("What members can expect to stay private, and any limits."),
     )
     moderation_rules = models.TextField(
         _("moderation and conduct rules"),
@@ -422,7 +447,7 @@ class Group(models.Model):
         ),
     )
 
-    cost = models.CharField(max_length=20, choices=Cost.choices, default=Cost.FREE)
+    cost = models.CharField(_("cost"), max_length=20, choices=Cost.choices, default=Cost.FREE)
     fee_per_session = models.DecimalField(
         _("fee per session (USD)"),
         max_digits=7,
@@ -432,12 +457,13 @@ class Group(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("For a sliding scale, the most anyone pays."),
     )
-    insurance_accepted = models.BooleanField(default=False)
+    insurance_accepted = models.BooleanField(_("insurance accepted"), default=False)
 
     focus = models.ManyToManyField(
         Focus, blank=True, related_name="groups", help_text=_("Who the group is especially for.")
     )
     languages = models.CharField(
+        _("languages"),
         max_length=100,
         default="en",
         validators=[validate_language_list],
@@ -449,14 +475,19 @@ class Group(models.Model):
     min_age = models.PositiveSmallIntegerField(
         _("minimum age"), null=True, blank=True, validators=[MaxValueValidator(120)]
     )
-    contact_email = models.EmailField(blank=True)
-    contact_phone = models.CharField(max_length=30, blank=True)
-    website = models.URLField(max_length=500, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    website = models.URLField(_("website"), max_length=500, blank=True)
 
     last_verified_on = models.DateField(
-        null=True, blank=True, help_text=_("When someone last confirmed these details are right.")
+        _("last confirmed on"),
+        null=True,
+        blank=True,
+        help_text=_("When someone last confirmed these details are right."),
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -610,7 +641,7 @@ class Group(models.Model):
 
     def _place_errors(self):
         if not self.city:
-            return {"city": "An in-person or hybrid group needs the city it meets in."}
+            return {"city": _("An in-person or hybrid group needs the city it meets in.")}
         if (self.latitude is None) != (self.longitude is None):
             return {"longitude": _("Give both latitude and longitude, or neither.")}
         zip_place = self.zip_place()
@@ -751,24 +782,32 @@ class MeetingTime(models.Model):
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="meeting_times")
     days = models.CharField(
+        _("days"),
         max_length=27,
         help_text=_("Three-letter days separated by commas, like mon,thu."),
     )
-    start_time = models.TimeField(help_text=_("In the group's own timezone, 24-hour, like 18:30."))
-    end_time = models.TimeField(null=True, blank=True)
+    start_time = models.TimeField(
+        _("start time"), help_text=_("In the group's own timezone, 24-hour, like 18:30.")
+    )
+    end_time = models.TimeField(_("end time"), null=True, blank=True)
     timezone = models.CharField(
+        _("timezone"),
         max_length=64,
         validators=[validate_timezone],
         help_text=_("Where the meeting's clock is, like America/Chicago."),
     )
-    frequency = models.CharField(max_length=20, choices=Frequency.choices, default=Frequency.WEEKLY)
+    frequency = models.CharField(
+        _("how often"), max_length=20, choices=Frequency.choices, default=Frequency.WEEKLY
+    )
     week_of_month = models.SmallIntegerField(
+        _("week of the month"),
         null=True,
         blank=True,
         choices=WeekOfMonth.choices,
         help_text=_("Monthly meetings: which week of the month."),
     )
     first_meeting_on = models.DateField(
+        _("one meeting date"),
         null=True,
         blank=True,
         help_text=_(
@@ -969,7 +1008,10 @@ class ProblemReport(models.Model):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="reports")
     kind = models.CharField(_("what is wrong"), max_length=30, choices=Kind.choices)
     details = models.TextField(
-        blank=True, max_length=2000, help_text=_("Anything that helps us check. Optional.")
+        _("details"),
+        blank=True,
+        max_length=2000,
+        help_text=_("Anything that helps us check. Optional."),
     )
     contact_email = models.EmailField(
         _("your email (optional)"),

@@ -45,6 +45,9 @@ class Finding:
     def title(self):
         return CHECKS[self.check][0]
 
+    def get_status_display(self):
+        return Status(self.status).label
+
 
 CHECKS = {}  # name -> (title, function), in the order visitors read them
 

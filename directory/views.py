@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext, gettext_noop, ngettext
 
-from directory import abuse, calendar, geo
+from directory import abuse, calendar, geo, vetting
 from directory.filters import GroupFilter, SearchForm
 from directory.forms import ProblemReportForm
 from directory.models import Group
@@ -52,7 +52,7 @@ def group_detail(request, slug):
     groups = (
         Group.objects.listed()
         .select_related("organization")
-        .prefetch_related("meeting_times", "focus", "vetting_results")
+        .prefetch_related("meeting_times", "focus")
     )
     # Reached from a search near a place: say how far away the group is.
     origin = SearchForm(request.GET)
@@ -60,10 +60,17 @@ def group_detail(request, slug):
     if place:
         groups = groups.annotate(distance=geo.distance_expression(place.latitude, place.longitude))
     group = get_object_or_404(groups, slug=slug)
+    # The checklist is worked out afresh rather than read from VettingResult so
+    # that it speaks the visitor's language and is right as of today.
+    findings = vetting.evaluate(group, meetings=list(group.meeting_times.all()))
     return render(
         request,
         "directory/group_detail.html",
-        {"group": group, "place": place if group.meets_in_person else None},
+        {
+            "group": group,
+            "findings": findings,
+            "place": place if group.meets_in_person else None,
+        },
     )
 
 

@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("partners/", include("partners.urls")),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -59,6 +59,10 @@ class GroupForm(forms.ModelForm):
             "address_visibility": forms.RadioSelect,
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["focus"].label_from_instance = Focus.label  # in the partner's language
+
     def clean_serves_regions(self):
         return _codes(clean_region_list, self.cleaned_data["serves_regions"])
 

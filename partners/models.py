@@ -49,8 +49,8 @@ class JoinRequest(models.Model):
         APPROVED = "approved", _("Approved")
         DECLINED = "declined", _("Declined")
 
-    organization_name = models.CharField(max_length=200)
-    website = models.URLField(blank=True)
+    organization_name = models.CharField(_("name of your organization"), max_length=200)
+    website = models.URLField(_("its website"), blank=True)
     contact_name = models.CharField(_("your name"), max_length=200)
     contact_email = models.EmailField(
         _("your email"), help_text=_("We send the invitation to set a password here.")

@@ -191,3 +191,19 @@ class NotListedTests(TestCase):
                 response = self.client.get(f"/groups/{status}-circle-austin/")
                 self.assertEqual(response.status_code, 404)
         self.assertEqual(self.client.get("/groups/no-such-group/").status_code, 404)
+
+
+class GroupPageQueryTests(TestCase):
+    def test_a_group_page_takes_three_queries_however_much_it_lists(self):
+        group = make_group("Busy Circle", focus=["women", "parents"], languages="en,es")
+        for days in ("mon", "wed", "fri"):
+            MeetingTime.objects.create(
+                group=group, days=days, start_time=time(12), timezone="America/Chicago"
+            )
+
+        # The group with its organization, its meeting times, its focus.
+        with self.assertNumQueries(3):
+            response = self.client.get("/groups/busy-circle-austin/", {"near": "78701"})
+
+        self.assertContains(response, "What we checked")
+        self.assertEqual(response.content.decode().count('class="check '), 8)

@@ -94,6 +94,27 @@ def test_the_same_search_works_with_javascript_off(visit):
     )
 
 
+def test_a_visitor_switches_to_spanish_and_searches(visit):
+    listings()
+    page = visit().page
+
+    page.goto("/groups/?near=78701")
+    page.get_by_role("button", name="Español").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_role("heading", level=2)).to_have_text(
+        "2 grupos a menos de 25 millas de Austin, TX 78701, y luego 2 en línea"
+    )  # the same search, now in Spanish
+    assert_accessible(page)
+    screenshot(page, "search-es")
+
+    page.get_by_role("link", name="Tuesday Evening Circle").click()
+    expect(page.get_by_role("heading", name="Lo que comprobamos")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "group-es")
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="What we checked")).to_be_visible()
+
+
 def test_keyboard_only(visit):
     listings()
     page = visit().page
