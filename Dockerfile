@@ -10,7 +10,7 @@ RUN /venv/bin/pip install .
 COPY . .
 # Hashed, compressed static files, made once at build time.
 RUN STATIC_COLLECTED=1 /venv/bin/python manage.py collectstatic --noinput \
-    && /venv/bin/python -m compileall -q directory groupfinder
+    && /venv/bin/python -m compileall -q directory groupfinder partners
 
 FROM python:3.13-slim-bookworm
 RUN useradd --system --create-home --uid 10001 groupfinder
