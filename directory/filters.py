@@ -96,6 +96,11 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Show the distance a search without one uses, rather than an empty box.
+        self.fields["radius"].initial = DEFAULT_RADIUS
+        if self.is_bound and not self.data.get("radius"):
+            self.data = self.data.copy()
+            self.data["radius"] = str(DEFAULT_RADIUS)
         # Any ISO 639-1 code is accepted, but the form offers the languages most
         # often spoken in US groups (and any other one already chosen).
         language = self.fields.get("language")
@@ -114,6 +119,16 @@ class SearchForm(forms.Form):
             "invalid_choice": _("Use vetted=1 to see only groups with nothing flagged.")
         },
     )
+
+    def chosen_filters(self):
+        """How many of the filters under "What matters to you" the visitor chose."""
+        if not self.is_bound:
+            return 0
+        return sum(
+            len(self.data.getlist(name)) if hasattr(self.data, "getlist") else 1
+            for name in self.fields
+            if name not in ("near", "radius", "q") and self.data.get(name)
+        )
 
     def clean_radius(self):
         return self.cleaned_data["radius"] or DEFAULT_RADIUS

@@ -41,7 +41,7 @@ def group_list(request):
             "place": search.place,
             "page": page,
             "page_problem": page_problem,
-            "results": results if page else None,
+            "results": results if page is not None else None,
             # Carried to each group's page, for its distance and its way back here.
             "search_query": request.GET.urlencode(),
         },

@@ -231,6 +231,9 @@ class PlaceTests(SearchTestCase):
         self.assertEqual(sorted(result_slugs(default)), ["east-edge-austin", "inside-austin"])
         self.assertEqual(len(result_slugs(wider)), 3)
         self.assertEqual(result_slugs(narrower), [])
+        # The form shows the distance each search used, the default included.
+        self.assertContains(default, 'name="radius" value="25"')
+        self.assertContains(narrower, 'name="radius" value="10"')
 
     def test_city_and_state_and_coordinates_find_the_same_groups(self):
         make_group("Denver Circle", city="Denver", region="CO", postal_code="80202",
@@ -301,6 +304,45 @@ class PlaceTests(SearchTestCase):
         self.assertContains(
             response, 'href="/groups/local-circle-austin/?near=78701&amp;radius=10"'
         )
+
+
+class FilterFormTests(SearchTestCase):
+    def test_chosen_filters_stay_open_and_are_counted(self):
+        response = self.client.get("/groups/?near=78701&format=support&format=process&cost=free")
+
+        self.assertContains(response, '<details class="filters" open>')
+        self.assertContains(response, "What matters to you (3 chosen)")
+        self.assertContains(response, 'name="format" value="process" checked')
+
+    def test_without_filters_they_fold_away_on_a_phone(self):
+        response = self.search(near="78701")
+
+        self.assertContains(response, '<details class="filters">')
+        self.assertContains(response, "<summary>What matters to you</summary>")
+
+
+class EmptyStateTests(SearchTestCase):
+    def test_no_results_suggests_a_wider_search_and_online_groups(self):
+        make_group("Local Circle")  # in Austin, far from Anchorage
+
+        response = self.search(near="99501", format="process")
+
+        self.assertContains(response, "No groups match this search yet.")
+        self.assertContains(
+            response, 'href="?near=99501&amp;format=process&amp;radius=100"', html=False
+        )
+        self.assertContains(response, 'href="?attendance=online"')
+        self.assertEqual(result_slugs(response), [])
+
+    def test_only_online_results_say_nothing_meets_nearby_and_offer_a_wider_radius(self):
+        make_online_group("Online Circle")
+
+        response = self.search(near="99501")
+
+        self.assertEqual(result_slugs(response), ["online-circle"])
+        self.assertContains(response, "No group meets in person within 25 miles.")
+        self.assertContains(response, 'href="?near=99501&amp;radius=100"')
+        self.assertNotContains(self.search(near="99501", radius="100"), "No group meets in person")
 
 
 class BadInputTests(SearchTestCase):
