@@ -109,7 +109,12 @@ def screenshot(page, name):
     """Save the page at phone and desktop width under screenshots/, for people to look at."""
     SCREENSHOTS.mkdir(exist_ok=True)
     size = page.viewport_size
+    overflow = {}
     for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         page.set_viewport_size(viewport)
         page.screenshot(path=SCREENSHOTS / f"{name}-{label}.png", full_page=True)
+        overflow[label] = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
     page.set_viewport_size(size)
+    return overflow

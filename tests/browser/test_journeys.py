@@ -226,7 +226,7 @@ def test_every_page_type_passes_axe_and_is_photographed(visit):
     for name, url in pages.items():
         page.goto(url)
         assert_accessible(page)
-        screenshot(page, name)
+        assert screenshot(page, name) == {"phone": 0, "desktop": 0}, f"{url} scrolls sideways"
 
     page.goto("/partners/sign-in/")
     page.get_by_label("Email or username").fill("ana@example.org")
@@ -241,7 +241,7 @@ def test_every_page_type_passes_axe_and_is_photographed(visit):
     for name, url in partner_pages.items():
         page.goto(url)
         assert_accessible(page)
-        screenshot(page, name)
+        assert screenshot(page, name) == {"phone": 0, "desktop": 0}, f"{url} scrolls sideways"
 
 
 def test_curator_pages_pass_axe_and_are_photographed(visit):
@@ -273,7 +273,7 @@ def test_curator_pages_pass_axe_and_are_photographed(visit):
     }.items():
         page.goto(url)
         assert_accessible(page)
-        screenshot(page, name)
+        assert screenshot(page, name) == {"phone": 0, "desktop": 0}, f"{url} scrolls sideways"
 
 
 def test_zoomed_to_200_percent_and_in_forced_colours(visit):
