@@ -106,16 +106,43 @@ _TIMETABLE = rf"(?:in|within)\s+(?:just\s+|only\s+)?{_NUMBER}\s+(?:days?|weeks?|
 _PROMISES = re.compile(
     r"(?<![\w-])(?:"
     + "|".join(re.escape(phrase) for phrase in PROMISE_PHRASES)
-    + "|"
-    + _TIMETABLE
+    + rf"|(?P<timetable>{_TIMETABLE})"
     + r")(?![\w-])",
     re.IGNORECASE,
 )
+# What honest listings say around the same words: "this group is not a cure", "we
+# can't guarantee results" (a negation earlier in the clause), "the next course
+# starts in two weeks" (a date, not a timetable for recovery), "100% confidential".
+_NEGATIONS = {
+    "no", "not", "never", "nor", "without", "cannot", "can't", "don't", "doesn't", "won't",
+    "isn't", "aren't",
+}  # fmt: skip
+_SCHEDULE_WORDS = {"starts", "start", "starting", "begins", "begin", "beginning", "opens", "next"}
+_NOT_A_PROMISE_AFTER_100 = {"confidential", "private", "free", "anonymous", "online", "volunteer"}
+_CLAUSE_BREAK = re.compile(r"[.,;:!?()\n—–]")
+_WORD = re.compile(r"[\w'’]+")
+
+
+def _words(text):
+    return [word.lower().replace("’", "'") for word in _WORD.findall(text)]
 
 
 def promises_in(text):
-    """The promise phrases found in `text`, as written."""
-    return [match.group(0) for match in _PROMISES.finditer(text or "")]
+    """The promise phrases found in `text`, as written, leaving out the ones an
+    honest listing uses (see _NEGATIONS)."""
+    text = text or ""
+    found = []
+    for match in _PROMISES.finditer(text):
+        before = _words(_CLAUSE_BREAK.split(text[: match.start()])[-1])[-3:]
+        after = _words(text[match.end() : match.end() + 30])[:1]
+        if _NEGATIONS.intersection(before):
+            continue
+        if match["timetable"] and _SCHEDULE_WORDS.intersection(before[-2:]):
+            continue
+        if match.group(0).startswith("100") and _NOT_A_PROMISE_AFTER_100.intersection(after):
+            continue
+        found.append(match.group(0))
+    return found
 
 
 @check("purpose_and_schedule", _("What it does and how often it meets"))
