@@ -9,7 +9,7 @@ POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
 run: $(VENV)/.installed
 	$(PYTHON) manage.py migrate --noinput
-	$(PYTHON) manage.py import_groups directory/demo/groups.csv
+	$(PYTHON) manage.py load_demo
 	@echo "groupfinder is at http://127.0.0.1:8000/ (Ctrl-C stops it)"
 	DEBUG=1 $(PYTHON) manage.py runserver 127.0.0.1:8000
 

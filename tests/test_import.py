@@ -1,5 +1,6 @@
 """`manage.py import_groups FILE.csv`: the one path for bulk listings. All or nothing."""
 
+import csv
 import tempfile
 from datetime import datetime, time
 from io import StringIO
@@ -11,7 +12,8 @@ import zipcodes
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 
-from directory.models import Group, GroupVersion, Organization
+from directory.management.commands.load_demo import UNCHECKED
+from directory.models import Group, GroupVersion, Organization, VettingResult
 
 NOON_NOVEMBER_24 = datetime(2026, 11, 24, 12, tzinfo=ZoneInfo("America/New_York"))
 HEADER = "name,organization,format,attendance,leader_type,days,start_time"
@@ -114,10 +116,11 @@ class GoodFileTests(ImportTestCase):
         self.assertEqual(list(changed.meeting_times.values_list("days", flat=True)), ["thu"])
         self.assertEqual(changed.versions.count(), 2)
 
-    def test_the_demo_file_gives_a_living_directory(self):
-        out, err, error = self.run_import(DEMO.read_text(encoding="utf-8"))
+    def test_the_demo_gives_a_living_directory(self):
+        call_command("load_demo", stdout=StringIO())
 
-        self.assertIsNone(error, err)
+        with DEMO.open(encoding="utf-8", newline="") as demo:
+            self.assertEqual(Group.objects.count(), len(list(csv.DictReader(demo))))
         listed = Group.objects.listed()
         self.assertGreaterEqual(listed.count(), 150)
         for field, values in [
@@ -135,6 +138,11 @@ class GoodFileTests(ImportTestCase):
         self.assertTrue(
             all(g.contact_email.endswith("@example.org") for g in listed if g.contact_email)
         )
+        # Curators have checked most demo organizations; visitors see which are not.
+        unchecked = set(Organization.objects.filter(verified=False).values_list("name", flat=True))
+        self.assertEqual(unchecked, UNCHECKED)
+        warned = VettingResult.objects.filter(name="known_organization", status="warn")
+        self.assertEqual(set(warned.values_list("group__organization__name", flat=True)), UNCHECKED)
 
 
 class BadFileTests(ImportTestCase):
