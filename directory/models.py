@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from directory import geo, schedule, vetting
@@ -733,12 +733,7 @@ class Group(models.Model):
 
     def checklist_summary(self):
         """'2 things to ask about', from the stored vetting totals."""
-        count = self.flag_count + self.warn_count
-        if count == 0:
-            return gettext("Our checks found nothing to ask about")
-        return ngettext("%(count)d thing to ask about", "%(count)d things to ask about", count) % {
-            "count": count
-        }
+        return vetting.summary(self.flag_count + self.warn_count)
 
     def directions_url(self):
         """Directions on OpenStreetMap, when the group shows where it meets."""

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from directory import schedule
@@ -86,6 +86,15 @@ def evaluate(group, today=None, meetings=None):
 
 def title(name):
     return str(CHECKS[name][0])
+
+
+def summary(things_to_ask):
+    """'2 things to ask about': the checklist in a few words, for results and pages."""
+    if things_to_ask == 0:
+        return gettext("Our checks found nothing to ask about")
+    return ngettext(
+        "%(count)d thing to ask about", "%(count)d things to ask about", things_to_ask
+    ) % {"count": things_to_ask}
 
 
 # Promises no honest group makes: cures, guarantees, recovery on a timetable,

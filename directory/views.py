@@ -69,6 +69,10 @@ def group_detail(request, slug):
         {
             "group": group,
             "findings": findings,
+            "checks_summary": vetting.summary(
+                sum(finding.status != vetting.Status.PASS for finding in findings)
+            ),
+            "flagged": any(finding.status == vetting.Status.FLAG for finding in findings),
             "place": place if group.meets_in_person else None,
         },
     )

@@ -207,3 +207,9 @@ class GroupPageQueryTests(TestCase):
 
         self.assertContains(response, "What we checked")
         self.assertEqual(response.content.decode().count('class="check '), 8)
+        # Near the top, the checklist in a few words, linking to it.
+        self.assertContains(
+            response,
+            '<p class="checks"><a href="#checked">2 things to ask about</a></p>',
+            html=True,
+        )
