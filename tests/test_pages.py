@@ -5,7 +5,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import time_machine
-from django.test import TestCase
+from django.test import Client, TestCase, override_settings
 
 from directory.models import Group, MeetingTime
 from tests.factories import make_group, make_online_group
@@ -25,6 +25,25 @@ class EveryPageTests(TestCase):
                 self.assertContains(response, '<a href="tel:911">call 911</a>')
                 self.assertContains(response, "add to, but don't replace")
                 self.assertContains(response, '<a class="skip-link" href="#main">')
+
+    def test_error_pages_keep_the_crisis_line_and_a_way_on(self):
+        csrf_checking = Client(enforce_csrf_checks=True)
+        with override_settings(ROOT_URLCONF="tests.error_urls"):
+            failing = Client(raise_request_exception=False)
+            server_error = failing.get("/broken/")
+        for response, status, heading in [
+            (self.client.get("/groups/no-such-group/"), 404, "We couldn't find that page"),
+            (
+                csrf_checking.post("/partners/join/", {"organization_name": "Kept"}),
+                403,
+                "Please send the form again",
+            ),
+            (server_error, 500, "Something went wrong on our side"),
+        ]:
+            with self.subTest(status=status):
+                self.assertContains(response, heading, status_code=status, html=False)
+                self.assertContains(response, '<a href="tel:988">Call 988</a>', status_code=status)
+                self.assertContains(response, 'href="/"', status_code=status)
 
     def test_privacy_headers(self):
         response = self.client.get("/groups/", {"near": "78701"})

@@ -222,6 +222,7 @@ def test_every_page_type_passes_axe_and_is_photographed(visit):
         "report": "/groups/online-peer-circle/report/",
         "join": "/partners/join/",
         "sign-in": "/partners/sign-in/",
+        "not-found": "/groups/no-such-group/",
     }
     for name, url in pages.items():
         page.goto(url)
