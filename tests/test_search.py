@@ -306,6 +306,17 @@ class PlaceTests(SearchTestCase):
         )
 
 
+class CardTests(SearchTestCase):
+    def test_a_card_names_the_languages_of_a_group_not_only_in_english(self):
+        make_group("Circulo de Apoyo", languages="es,en")
+        make_group("English Circle")
+
+        response = self.search(near="78701")
+
+        self.assertContains(response, '<p class="languages">In Spanish, English</p>', html=True)
+        self.assertContains(response, '<p class="languages">', count=1)
+
+
 class FilterFormTests(SearchTestCase):
     def test_chosen_filters_stay_open_and_are_counted(self):
         response = self.client.get("/groups/?near=78701&format=support&format=process&cost=free")
