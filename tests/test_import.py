@@ -12,12 +12,12 @@ import zipcodes
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 
+from directory.management.commands.load_demo import DEMO_FILE as DEMO
 from directory.management.commands.load_demo import UNCHECKED
 from directory.models import Group, GroupVersion, Organization, VettingResult
 
 NOON_NOVEMBER_24 = datetime(2026, 11, 24, 12, tzinfo=ZoneInfo("America/New_York"))
 HEADER = "name,organization,format,attendance,leader_type,days,start_time"
-DEMO = Path(__file__).resolve().parents[1] / "directory" / "demo" / "groups.csv"
 
 
 class ImportTestCase(TestCase):
