@@ -731,9 +731,14 @@ class Group(models.Model):
         fresh_since = schedule.months_before(today, settings.VETTING_FRESH_MONTHS)
         return self.last_verified_on is None or self.last_verified_on < fresh_since
 
-    def checklist_summary(self):
-        """'2 things to ask about', from the stored vetting totals."""
-        return vetting.summary(self.flag_count + self.warn_count)
+    def checklist(self, today=None, meetings=None):
+        """The vetting checklist as of today, counted (a vetting.Tally).
+
+        Every page that shows a listing's checks (its card, its page, the partner
+        dashboard, the curators' lists) asks here, so they agree on the same day.
+        `meetings` stands in for the saved meeting times, for a proposal.
+        """
+        return vetting.tally(vetting.evaluate(self, today, meetings))
 
     def directions_url(self):
         """Directions on OpenStreetMap, when the group shows where it meets."""

@@ -88,13 +88,49 @@ def title(name):
     return str(CHECKS[name][0])
 
 
-def summary(things_to_ask):
-    """'2 things to ask about': the checklist in a few words, for results and pages."""
-    if things_to_ask == 0:
-        return gettext("Our checks found nothing to ask about")
-    return ngettext(
-        "%(count)d thing to ask about", "%(count)d things to ask about", things_to_ask
-    ) % {"count": things_to_ask}
+@dataclass(frozen=True)
+class Tally:
+    """A checklist counted: what every page that shows a listing's checks says about it."""
+
+    findings: tuple
+
+    @property
+    def flags(self):
+        return sum(f.status == Status.FLAG for f in self.findings)
+
+    @property
+    def warnings(self):
+        return sum(f.status == Status.WARN for f in self.findings)
+
+    @property
+    def things_to_ask(self):
+        return self.flags + self.warnings
+
+    @property
+    def to_ask(self):
+        """The findings that are not a pass, the most serious (flags) first."""
+        return sorted(
+            (f for f in self.findings if f.status != Status.PASS),
+            key=lambda f: f.status != Status.FLAG,
+        )
+
+    @property
+    def most_serious(self):
+        """The first flag, else the first warning, else None."""
+        return next(iter(self.to_ask), None)
+
+    def summary(self):
+        """'2 things to ask about': the checklist in a few words, for results and pages."""
+        if self.things_to_ask == 0:
+            return gettext("Our checks found nothing to ask about")
+        return ngettext(
+            "%(count)d thing to ask about", "%(count)d things to ask about", self.things_to_ask
+        ) % {"count": self.things_to_ask}
+
+
+def tally(findings):
+    """The one count of a checklist's findings (see Tally)."""
+    return Tally(tuple(findings))
 
 
 # Promises no honest group makes: cures, guarantees, recovery on a timetable,

@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext, gettext_noop, ngettext
 
-from directory import abuse, calendar, geo, vetting
+from directory import abuse, calendar, geo
 from directory.filters import GroupFilter, SearchForm
 from directory.forms import ProblemReportForm
 from directory.models import Group
@@ -60,19 +60,16 @@ def group_detail(request, slug):
     if place:
         groups = groups.annotate(distance=geo.distance_expression(place.latitude, place.longitude))
     group = get_object_or_404(groups, slug=slug)
-    # The checklist is worked out afresh rather than read from VettingResult so
-    # that it speaks the visitor's language and is right as of today.
-    findings = vetting.evaluate(group, meetings=list(group.meeting_times.all()))
     return render(
         request,
         "directory/group_detail.html",
         {
             "group": group,
-            "findings": findings,
-            "checks_summary": vetting.summary(
-                sum(finding.status != vetting.Status.PASS for finding in findings)
-            ),
-            "flagged": any(finding.status == vetting.Status.FLAG for finding in findings),
+            "meetings": group.meeting_times.all(),
+            "focus": group.focus.all(),
+            # Worked out afresh rather than read from VettingResult so that it
+            # speaks the visitor's language and is right as of today.
+            "checklist": group.checklist(),
             "place": place if group.meets_in_person else None,
         },
     )

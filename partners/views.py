@@ -149,11 +149,12 @@ def dashboard(request):
             Prefetch(
                 "groups",
                 Group.objects.prefetch_related(
+                    "meeting_times",
                     Prefetch(
                         "submissions",
                         Submission.objects.order_by("-updated_at"),
                         to_attr="latest_submissions",
-                    )
+                    ),
                 ).order_by("status", "name"),
             )
         )
