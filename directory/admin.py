@@ -1,20 +1,20 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from directory import snapshots, vetting
 from directory.models import (
     Focus,
     Group,
-    GroupToReview,
     GroupVersion,
     MeetingTime,
     Organization,
@@ -60,10 +60,35 @@ class FocusAdmin(admin.ModelAdmin):
         return focus.group_count
 
 
+class NeedsALookFilter(admin.SimpleListFilter):
+    """What the curators' review list was: groups the checklist has something to say
+    about. Choosing it also lists the most flagged first (GroupAdmin.get_ordering)."""
+
+    title = "needs a look"
+    parameter_name = "look"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("flagged", "Something flagged (most flagged first)"),
+            ("any", "Anything to ask about (most flagged first)"),
+            ("none", "Nothing to ask about"),
+        ]
+
+    def queryset(self, request, queryset):
+        to_ask = Q(flag_count__gt=0) | Q(warn_count__gt=0) | Q(pk__in=Group.objects.stale())
+        if self.value() == "flagged":
+            return queryset.filter(flag_count__gt=0)
+        if self.value() == "any":
+            return queryset.filter(to_ask)
+        if self.value() == "none":
+            return queryset.exclude(to_ask)
+        return queryset
+
+
 class ChecklistFilter(admin.SimpleListFilter):
     """Groups by one finding of the vetting checklist, like "No high fees: Take care"."""
 
-    title = "checklist finding"
+    title = "one check's finding"
     parameter_name = "finding"
 
     def lookups(self, request, model_admin):
@@ -71,14 +96,31 @@ class ChecklistFilter(admin.SimpleListFilter):
             (f"{name}:{status}", f"{title}: {vetting.Status(status).label}")
             for name, (title, _) in vetting.CHECKS.items()
             for status in (vetting.Status.FLAG, vetting.Status.WARN)
+            # The dated checks only warn, and are read from the date.
+            if name not in vetting.DATED or status == vetting.Status.WARN
         ]
 
     def queryset(self, request, queryset):
         if not self.value() or ":" not in self.value():
             return queryset
         name, status = self.value().split(":", 1)
+        if name in vetting.DATED:
+            return queryset.filter(pk__in=Group.objects.stale())
         findings = VettingResult.objects.filter(group=OuterRef("pk"), name=name, status=status)
         return queryset.filter(Exists(findings))
+
+
+class OrganizationCheckedFilter(admin.SimpleListFilter):
+    title = "organization checked by a curator"
+    parameter_name = "checked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Checked"), ("no", "Not yet checked")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(organization__verified=self.value() == "yes")
+        return queryset
 
 
 class VettingResultInline(admin.TabularInline):
@@ -95,36 +137,6 @@ class VettingResultInline(admin.TabularInline):
     @admin.display(description="check")
     def check_title(self, result):
         return result.title()
-
-
-class GroupVersionInline(admin.TabularInline):
-    """Every change to the group: who, when, what, and a way back to it."""
-
-    model = GroupVersion
-    verbose_name = "version"
-    verbose_name_plural = "history"
-    fields = ["created_at", "changed_by", "note", "what_changed", "revert_link"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    ordering = ["-pk"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="what changed")
-    def what_changed(self, version):
-        changes = version.changes()
-        if not changes:
-            return "—"
-        return format_html_join(
-            mark_safe("<br>"), "{}: {} → {}", ((label, old, new) for label, old, new in changes)
-        )
-
-    @admin.display(description="")
-    def revert_link(self, version):
-        url = reverse("admin:directory_group_revert", args=[version.group_id, version.pk])
-        return format_html('<a href="{}">Go back to this version</a>', url)
 
 
 class MeetingTimeInline(admin.StackedInline):
@@ -153,11 +165,11 @@ class GroupAdmin(admin.ModelAdmin):
         "place",
         "leader_type",
         "cost",
-        "last_verified_on",
-        "flag_count",
-        "warn_count",
+        "last_confirmed",
+        "to_look_at",
     ]
     list_filter = [
+        NeedsALookFilter,
         ChecklistFilter,
         "status",
         "format",
@@ -165,7 +177,7 @@ class GroupAdmin(admin.ModelAdmin):
         "membership",
         "leader_type",
         "cost",
-        "organization__verified",
+        OrganizationCheckedFilter,
         "focus",
         "region",
     ]
@@ -175,7 +187,8 @@ class GroupAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     date_hierarchy = "last_verified_on"
-    inlines = [MeetingTimeInline, VettingResultInline, GroupVersionInline]
+    inlines = [MeetingTimeInline, VettingResultInline]
+    object_history_template = "admin/directory/group/history.html"
     actions = ["publish", "archive", "mark_verified_today"]
     fieldsets = [
         (None, {"fields": ["organization", "name", "slug", "description", "status"]}),
@@ -212,6 +225,57 @@ class GroupAdmin(admin.ModelAdmin):
             form.instance, "Changed in the admin" if change else "Added in the admin", request.user
         )
 
+    def get_queryset(self, request):
+        # The checklist column works the checklist out for each row, as of today.
+        return super().get_queryset(request).prefetch_related("meeting_times")
+
+    def get_ordering(self, request):
+        if request.GET.get(NeedsALookFilter.parameter_name) in ("flagged", "any"):
+            return ["-flag_count", "-warn_count", "name"]
+        return super().get_ordering(request)
+
+    @admin.display(description="last confirmed", ordering="last_verified_on")
+    def last_confirmed(self, group):
+        return group.last_verified_on
+
+    @admin.display(description="what to look at", ordering="-flag_count")
+    def to_look_at(self, group):
+        """The checklist's findings that aren't a pass, flags first, in curators' words."""
+        to_ask = group.checklist().to_ask
+        if not to_ask:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"),
+            "<strong>{}</strong>: {}",
+            ((finding.get_status_display(), finding.curator_text) for finding in to_ask),
+        )
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The admin's History button: every version of the listing, what changed, who
+        changed it and when, with a way back to each."""
+        group = self.get_object(request, unquote(object_id))
+        if group is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, group):
+            raise PermissionDenied
+        versions = list(group.versions.select_related("changed_by"))  # newest first
+        history = [
+            (version, version.changes(previous) if previous else [])
+            for version, previous in zip(versions, [*versions[1:], None], strict=True)
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History of “{group}”",
+            "subtitle": None,
+            "object": group,
+            "opts": self.opts,
+            "history": history,
+            "can_revert": self.has_change_permission(request, group),
+            "time_zone": timezone.get_current_timezone_name(),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, self.object_history_template, context)
+
     def get_urls(self):
         revert = self.admin_site.admin_view(self.revert_view)
         return [
@@ -228,13 +292,10 @@ class GroupAdmin(admin.ModelAdmin):
         current = snapshots.take(group)
         if request.method == "POST":
             snapshots.apply(group, version.data)
-            GroupVersion.record(
-                group,
-                f"Went back to the version of {version.created_at:%Y-%m-%d %H:%M}",
-                request.user,
-            )
+            note = f"Went back to the version of {version.when()}"
+            GroupVersion.record(group, note, request.user)
             self.message_user(request, f"“{group}” is back to that version.", messages.SUCCESS)
-            return redirect("admin:directory_group_change", group.pk)
+            return redirect("admin:directory_group_history", group.pk)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Go back to an earlier version of “{group}”?",
@@ -269,46 +330,52 @@ class GroupAdmin(admin.ModelAdmin):
         )
 
 
-@admin.register(GroupToReview)
-class GroupToReviewAdmin(GroupAdmin):
-    """The review list: groups the checklist flagged or warned about, most flagged first."""
+class ProblemReportStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
 
-    list_display = ["name", "organization", "status", "flag_count", "warn_count", "findings"]
-    ordering = ["-flag_count", "-warn_count", "name"]
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("dealt_with", "Dealt with")]
 
-    def has_add_permission(self, request):
-        return False
+    def queryset(self, request, queryset):
+        if self.value() in ("open", "dealt_with"):
+            return queryset.filter(resolved_at__isnull=self.value() == "open")
+        return queryset
 
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .filter(Q(flag_count__gt=0) | Q(warn_count__gt=0))
-            .prefetch_related("vetting_results")
-        )
 
-    @admin.display(description="what to look at")
-    def findings(self, group):
-        return "; ".join(
-            result.curator_text
-            for result in group.vetting_results.all()
-            if result.status != vetting.Status.PASS
-        )
+class ProblemKindFilter(admin.ChoicesFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "problem"
 
 
 @admin.register(ProblemReport)
 class ProblemReportAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "kind", "group", "organization", "is_open", "contact_email"]
-    list_filter = [("resolved_at", admin.EmptyFieldListFilter), "kind"]
+    """Visitors' reports; the column and filter names are the curators', not the form's."""
+
+    list_display = ["reported", "problem", "group", "organization", "is_open", "reporter_email"]
+    list_filter = [ProblemReportStateFilter, ("kind", ProblemKindFilter)]
     list_select_related = ["group__organization"]
     search_fields = ["group__name", "group__organization__name", "details"]
-    readonly_fields = ["group", "kind", "details", "contact_email", "created_at"]
+    readonly_fields = ["group", "problem", "details", "reporter_email", "reported"]
     fields = [*readonly_fields, "resolved_at", "resolved_by"]
     actions = ["resolve"]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="reported", ordering="created_at")
+    def reported(self, report):
+        return report.created_at
+
+    @admin.display(description="problem", ordering="kind")
+    def problem(self, report):
+        return report.get_kind_display()
+
+    @admin.display(description="reporter's email (if they want a reply)")
+    def reporter_email(self, report):
+        return report.contact_email or "—"
 
     @admin.display(description="organization", ordering="group__organization__name")
     def organization(self, report):

@@ -232,10 +232,12 @@ class GroupFilter(django_filters.FilterSet):
         return queryset
 
     def results(self):
-        """What to list, in order: nearby groups then online ones, or all of them by name."""
+        """What to list, in order: nearby groups then online ones, or all of them; groups
+        to join online and the list without a place most trusted first (trust_rank),
+        then by name."""
         if self.place:
             return NearbyThenOnline(self.qs, self.place, self.form.cleaned_data["radius"])
-        return self.qs.order_by("name", "pk")
+        return self.qs.order_by("trust_rank", "name", "pk")
 
     def filter_q(self, queryset, name, value):
         return queryset.matching(value)
@@ -257,7 +259,7 @@ class GroupFilter(django_filters.FilterSet):
 
 class NearbyThenOnline:
     """A search near a place, paged as one list: the groups within the radius,
-    nearest first, then the groups to join online, by name.
+    nearest first, then the groups to join online, most trusted first.
 
     Each part is its own query on its own index, and a page reads one part, or
     both on the page where they meet. Both parts are counted in one query; the

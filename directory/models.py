@@ -132,6 +132,12 @@ class GroupQuerySet(models.QuerySet):
             .exclude(last_verified_on__lt=hidden_before)
         )
 
+    def stale(self, today=None):
+        """Groups not confirmed within VETTING_FRESH_MONTHS, or never (the freshness
+        check's warning, read from the date; see Group.may_be_out_of_date())."""
+        fresh_since = vetting.fresh_since(today or timezone.localdate())
+        return self.filter(Q(last_verified_on__isnull=True) | Q(last_verified_on__lt=fresh_since))
+
     def with_attendance(self, attendances):
         """`in_person` matches in-person and hybrid groups; `online`, online and hybrid."""
         wanted = set()
@@ -185,7 +191,10 @@ class GroupQuerySet(models.QuerySet):
         )
 
     def online_for(self, place, radius_miles):
-        """The groups to join online from a place, by name: the part after nearby().
+        """The groups to join online from a place: the part after nearby().
+
+        Groups with nothing flagged by the checklist come first, and among them
+        those of a checked organization (trust_rank), each rank by name.
 
         Online groups and hybrid groups beyond the radius (those within it are
         in nearby()) that accept members from the place's state; only those
@@ -198,7 +207,7 @@ class GroupQuerySet(models.QuerySet):
         return (
             self.alias(box_distance=box_distance)
             .filter(JOINS_ONLINE, Q(attendance=Group.Attendance.ONLINE) | ~in_radius, accepts)
-            .order_by("name", "pk")
+            .order_by("trust_rank", "name", "pk")
         )
 
     def with_distance(self, place, radius_miles):
@@ -495,9 +504,13 @@ class Group(models.Model):
     # filters them in the group's own row: ",tue-evening,thu-morning," and ",women,".
     meeting_slots = models.CharField(max_length=300, blank=True, editable=False)
     focus_codes = models.CharField(max_length=500, blank=True, editable=False)
-    # The vetting checklist's totals (the findings are VettingResult rows).
+    # The vetting checklist's totals, but for the dated checks (the findings are
+    # VettingResult rows; see vetting.DATED).
     flag_count = models.PositiveSmallIntegerField(default=0, editable=False)
     warn_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Where the group comes among online results: nothing flagged before flagged,
+    # then a checked organization before an unchecked one (0 best, 3 last).
+    trust_rank = models.PositiveSmallIntegerField(default=0, editable=False)
     # When the organization was last reminded to confirm the group.
     reminded_on = models.DateField(null=True, blank=True, editable=False)
 
@@ -553,9 +566,10 @@ class Group(models.Model):
                 condition=LISTED & MEETS_IN_PERSON,
                 name="group_search_nearby_idx",
             ),
-            # online_for(): in name order.
+            # online_for(): by trust, then name.
             models.Index(
                 fields=[
+                    "trust_rank",
                     "name",
                     "attendance",
                     "latitude",
@@ -566,8 +580,10 @@ class Group(models.Model):
                 condition=LISTED & JOINS_ONLINE,
                 name="group_search_online_idx",
             ),  # fmt: skip
-            # The search without a place, by name.
-            models.Index(fields=["name"], condition=LISTED, name="group_listed_name_idx"),
+            # The search without a place, most trusted first, then by name.
+            models.Index(
+                fields=["trust_rank", "name"], condition=LISTED, name="group_listed_name_idx"
+            ),
         ]
 
     def __str__(self):
@@ -608,7 +624,8 @@ class Group(models.Model):
         focus codes the search filters on, and the vetting checklist.
 
         Called whenever the group, its meeting times or its organization are saved
-        (and after its focus changes), and daily by `manage.py refresh_vetting`.
+        (and after its focus changes), and by `manage.py refresh_vetting` after a
+        checklist rule or setting changes.
         """
         slots = {
             (schedule.DAYS.index(day), TimeOfDay.of(meeting.start_time).value)
@@ -617,15 +634,17 @@ class Group(models.Model):
         }
         self.meeting_slots = _wrap(f"{schedule.DAYS[day]}-{part}" for day, part in sorted(slots))
         self.focus_codes = _wrap(sorted(self.focus.values_list("slug", flat=True)))
-        findings = vetting.evaluate(self, today)
+        findings = [f for f in vetting.evaluate(self, today) if f.check not in vetting.DATED]
         self.flag_count = sum(f.status == vetting.Status.FLAG for f in findings)
         self.warn_count = sum(f.status == vetting.Status.WARN for f in findings)
+        self.trust_rank = 2 * (self.flag_count > 0) + (not self.organization.verified)
         with transaction.atomic():
             Group.objects.filter(pk=self.pk).update(
                 meeting_slots=self.meeting_slots,
                 focus_codes=self.focus_codes,
                 flag_count=self.flag_count,
                 warn_count=self.warn_count,
+                trust_rank=self.trust_rank,
             )
             self.vetting_results.all().delete()
             VettingResult.objects.bulk_create(
@@ -726,9 +745,8 @@ class Group(models.Model):
         return [US_REGIONS.get(code, code) for code in split_codes(self.serves_regions)]
 
     def may_be_out_of_date(self, today=None):
-        """Not confirmed within VETTING_FRESH_MONTHS (or never)."""
-        today = today or timezone.localdate()
-        fresh_since = schedule.months_before(today, settings.VETTING_FRESH_MONTHS)
+        """Not confirmed within VETTING_FRESH_MONTHS (or never); see GroupQuerySet.stale()."""
+        fresh_since = vetting.fresh_since(today or timezone.localdate())
         return self.last_verified_on is None or self.last_verified_on < fresh_since
 
     def checklist(self, today=None, meetings=None):
@@ -913,15 +931,6 @@ class MeetingTime(models.Model):
         )
 
 
-class GroupToReview(Group):
-    """The curators' review list in the admin (same rows as Group)."""
-
-    class Meta:
-        proxy = True
-        verbose_name = "group to review"
-        verbose_name_plural = "groups to review (most flagged first)"
-
-
 class VettingResult(models.Model):
     """One finding of the vetting checklist for a group (see directory/vetting.py)."""
 
@@ -956,6 +965,9 @@ class GroupVersion(models.Model):
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="versions")
     data = models.JSONField(help_text=_("The listing's fields, meeting times and focus."))
+    status = models.CharField(
+        max_length=10, choices=Group.Status.choices, blank=True, help_text=_("The group's status.")
+    )
     note = models.CharField(max_length=200, help_text=_("What happened, like “Imported”."))
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -967,32 +979,45 @@ class GroupVersion(models.Model):
         get_latest_by = "pk"
 
     def __str__(self):
-        return f"{self.group} — {self.note} ({self.created_at:%Y-%m-%d %H:%M})"
+        return f"{self.group} — {self.note} ({self.when()})"
 
     def get_absolute_url(self):
-        return reverse("admin:directory_groupversion_change", args=[self.pk])
+        return reverse("admin:directory_group_history", args=[self.group_id])
+
+    def when(self):
+        """'2026-11-24 12:00 EST': the site's timezone, as every admin page shows times."""
+        return date_format(timezone.localtime(self.created_at), "Y-m-d H:i T")
 
     @classmethod
     def record(cls, group, note, by=None):
-        """Keep the group's listing as it is now."""
+        """Keep the group's listing as it is now, unless neither it nor the group's status
+        changed since the last version (then None): a history without empty entries."""
         from directory import snapshots
 
+        data = snapshots.take(group)
+        last = group.versions.order_by("-pk").only("data", "status").first()
+        if last is not None and (last.data, last.status) == (data, group.status):
+            return None
         user = by if by is not None and by.is_authenticated else None
         return cls.objects.create(
-            group=group, data=snapshots.take(group), note=note, changed_by=user
+            group=group, data=data, status=group.status, note=note, changed_by=user
         )
 
     def previous(self):
         return GroupVersion.objects.filter(group=self.group, pk__lt=self.pk).order_by("-pk").first()
 
-    def changes(self):
-        """[(label, before, after)] since the version before this one."""
+    def changes(self, previous=None):
+        """[(label, before, after)] since the version before this one (`previous`, when
+        the caller has it), the status first."""
         from directory import snapshots
 
-        previous = self.previous()
+        previous = previous or self.previous()
         if previous is None:
             return []
-        return snapshots.differences(previous.data, self.data)
+        changes = []
+        if previous.status and self.status and previous.status != self.status:
+            changes.append(("Status", previous.get_status_display(), self.get_status_display()))
+        return changes + snapshots.differences(previous.data, self.data)
 
 
 class ProblemReport(models.Model):

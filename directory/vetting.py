@@ -9,9 +9,14 @@ small function that takes a group and returns a Finding: `pass`, `warn` or
 `flag`, a sentence for visitors and one for curators. Adding a check is one
 function with the @check decorator.
 
-Results are stored with the group (VettingResult rows and Group.flag_count /
-warn_count), recomputed by Group.refresh_summary(), so that searches and the
-admin filter on them with indexed queries.
+What a page shows is always worked out as of today and counted by tally()
+(Group.checklist()), so a listing's card, its page, the partner dashboard and
+the curators' lists agree. The findings that don't change with the date are
+also stored with the group (VettingResult rows and Group.flag_count /
+warn_count), recomputed by Group.refresh_summary() whenever the listing or its
+organization changes, so that searches, ranking and the admin filter on them
+with indexed queries; the dated ones (DATED: freshness) are never stored, and
+queries read the date itself (GroupQuerySet.stale()).
 """
 
 import re
@@ -45,11 +50,19 @@ class Finding:
     def title(self):
         return CHECKS[self.check][0]
 
+    @property
+    def advice(self):
+        """What the organization can do about it, for its dashboard."""
+        return ADVICE[self.check]() if self.status != Status.PASS else ""
+
     def get_status_display(self):
         return Status(self.status).label
 
 
 CHECKS = {}  # name -> (title, function), in the order visitors read them
+# Checks whose result changes with the date alone: worked out on every page and
+# never stored, so nothing stored goes stale overnight.
+DATED = {"freshness"}
 
 
 def check(name, title):
@@ -86,6 +99,47 @@ def evaluate(group, today=None, meetings=None):
 
 def title(name):
     return str(CHECKS[name][0])
+
+
+# What an organization can do about each check that isn't a pass, in its words.
+ADVICE = {
+    "purpose_and_schedule": lambda: gettext(
+        "Describe what happens in the group and who it is for, and add when it meets."
+    ),
+    "leader_training": lambda: gettext(
+        "Say who leads the group and how they were trained. For a professional, name the "
+        "license or degree, like LCSW or PhD."
+    ),
+    "confidentiality": lambda: gettext(
+        "Add your confidentiality policy: what members can expect to stay private, and any limits."
+    ),
+    "known_organization": lambda: gettext(
+        "Nothing to do: a curator checks each new organization once, for all its groups."
+    ),
+    "moderation_rules": lambda: gettext(
+        "Add the rules members follow online and who removes someone who is unkind, under "
+        "“Moderation and conduct rules”."
+    ),
+    "fees": lambda: (
+        gettext(
+            "Online groups charging more than %(fee)s a session are flagged. If the fee is right, "
+            "say in the description what it covers."
+        )
+        % {"fee": _dollars(settings.VETTING_FEE_THRESHOLD)}
+    ),
+    "no_big_promises": lambda: gettext(
+        "Take out the words that promise a cure, a guarantee or recovery by a date, and say "
+        "what the group offers instead."
+    ),
+    "freshness": lambda: gettext(
+        "If the details are right, press “Still accurate”. If something changed, edit the group."
+    ),
+}
+
+
+def fresh_since(today):
+    """The earliest confirmation date that still counts as recent on `today`."""
+    return schedule.months_before(today, settings.VETTING_FRESH_MONTHS)
 
 
 @dataclass(frozen=True)
@@ -379,7 +433,7 @@ def no_big_promises(group, context):
 def freshness(group, context):
     months = settings.VETTING_FRESH_MONTHS
     verified = group.last_verified_on
-    if verified is not None and verified >= schedule.months_before(context.today, months):
+    if verified is not None and verified >= fresh_since(context.today):
         return (
             Status.PASS,
             gettext("The details were confirmed on %(date)s.")

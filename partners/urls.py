@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("password/<uidb64>/<token>/", views.SetPasswordView.as_view(), name="set_password"),
     path("groups/<int:pk>/edit/", views.group_edit, name="group_edit"),
+    path("groups/<int:pk>/checks/", views.group_checks, name="group_checks"),
     path("groups/<int:pk>/still-accurate/", views.still_accurate, name="still_accurate"),
     path("groups/<int:pk>/archive/", views.archive, name="archive"),
     path("uploads/<int:pk>/", views.upload_status, name="upload_status"),

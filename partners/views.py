@@ -295,6 +295,15 @@ def _save(request, group, proposal, submit, public):
 
 
 @login_required
+def group_checks(request, pk):
+    """What the checklist says about one of the organization's groups, and what to do."""
+    group = _get_group_for_user(request, pk)
+    return render(
+        request, "partners/group_checks.html", {"group": group, "checklist": group.checklist()}
+    )
+
+
+@login_required
 @require_POST
 def still_accurate(request, pk):
     group = _get_group_for_user(request, pk)

@@ -1,5 +1,9 @@
 """The curators' admin: finding, editing and publishing listings."""
 
+from datetime import UTC, datetime
+
+import time_machine
+from django.contrib.auth.models import User
 from django.test import TestCase
 
 from directory.models import Group, GroupVersion, Organization
@@ -170,7 +174,7 @@ class HistoryTests(TestCase):
         self.assertContains(confirm, "The first description.")
         response = self.client.post(f"/admin/directory/group/{group.pk}/revert/{first.pk}/")
 
-        self.assertRedirects(response, f"/admin/directory/group/{group.pk}/change/")
+        self.assertRedirects(response, f"/admin/directory/group/{group.pk}/history/")
         group.refresh_from_db()
         self.assertEqual(group.description, "The first description.")
         self.assertEqual(str(group.meeting_times.get().start_time), "19:00:00")
@@ -180,5 +184,32 @@ class HistoryTests(TestCase):
         self.assertEqual(
             [label for label, _, _ in latest.changes()], ["Description", "Meeting times"]
         )
+        # The admin's own History button leads to every version.
         change_page = self.client.get(f"/admin/directory/group/{group.pk}/change/")
-        self.assertContains(change_page, "Description: A careless edit. → The first description.")
+        self.assertContains(change_page, f'href="/admin/directory/group/{group.pk}/history/"')
+        history = self.client.get(f"/admin/directory/group/{group.pk}/history/")
+        self.assertContains(history, "Description: A careless edit. → The first description.")
+        self.assertContains(history, "Went back to the version of")
+        self.assertContains(history, "cora@example.org")
+
+
+class QuietHistoryTests(TestCase):
+    def test_nothing_changed_keeps_no_version_and_times_say_their_zone(self):
+        from partners.models import Membership
+
+        organization = make_organization()
+        group = make_group("Tuesday Circle", organization=organization)
+        partner = User.objects.create_user("ana@example.org", "ana@example.org", "x" * 16)
+        Membership.objects.create(user=partner, organization=organization, role="editor")
+        self.client.force_login(partner)
+
+        with time_machine.travel(datetime(2026, 11, 24, 17, tzinfo=UTC), tick=False):
+            self.client.post(f"/partners/groups/{group.pk}/still-accurate/")
+            self.client.post(f"/partners/groups/{group.pk}/still-accurate/")
+        self.client.force_login(make_curator())
+        history = self.client.get(f"/admin/directory/group/{group.pk}/history/")
+
+        self.assertEqual(group.versions.count(), 1)
+        # 17:00 UTC, said in the site's one timezone (America/New_York) like every admin time.
+        self.assertContains(history, "2026-11-24 12:00 EST")
+        self.assertContains(history, "America/New_York time")

@@ -7,6 +7,7 @@ from io import StringIO
 from zoneinfo import ZoneInfo
 
 import time_machine
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import TestCase, override_settings
 
@@ -20,6 +21,12 @@ NOON_NOVEMBER_24 = datetime(2026, 11, 24, 12, tzinfo=ZoneInfo("America/New_York"
 def finding(group, name):
     """The stored status of one check, as the group page shows it."""
     return VettingResult.objects.get(group=group, name=name).status
+
+
+def finding_today(group, name):
+    """One check's status as every page works it out today (dated checks aren't stored)."""
+    group = Group.objects.get(pk=group.pk)
+    return next(f.status for f in group.checklist().findings if f.check == name)
 
 
 @time_machine.travel(NOON_NOVEMBER_24, tick=False)
@@ -40,8 +47,10 @@ class CheckTests(TestCase):
             set(group.vetting_results.values_list("status", flat=True)), {vetting.Status.PASS}
         )
         self.assertEqual(
-            list(group.vetting_results.values_list("name", flat=True)), list(vetting.CHECKS)
+            list(group.vetting_results.values_list("name", flat=True)),
+            [name for name in vetting.CHECKS if name not in vetting.DATED],
         )
+        self.assertEqual(group.checklist().things_to_ask, 0)
 
     def test_purpose_and_schedule(self):
         described = make_group("Described", last_verified_on=date(2026, 6, 1))
@@ -157,19 +166,33 @@ class CheckTests(TestCase):
         day_before = make_group("Day Before", last_verified_on=date(2025, 11, 23))
         never = make_group("Never", last_verified_on=None)
 
-        self.assertEqual(finding(today, "freshness"), "pass")
-        self.assertEqual(finding(day_before, "freshness"), "warn")
-        self.assertEqual(finding(never, "freshness"), "warn")
+        self.assertEqual(finding_today(today, "freshness"), "pass")
+        self.assertEqual(finding_today(day_before, "freshness"), "warn")
+        self.assertEqual(finding_today(never, "freshness"), "warn")
 
-    def test_the_daily_command_moves_freshness_with_the_date(self):
+    def test_freshness_moves_with_the_date_with_nothing_to_run(self):
         group = make_group("Checked", last_verified_on=date(2025, 11, 24))
-        self.assertEqual(finding(group, "freshness"), "pass")
+        self.assertEqual(finding_today(group, "freshness"), "pass")
+        self.assertContains(self.client.get("/groups/checked-austin/"), 'data-status="pass"')
 
         with time_machine.travel(datetime(2026, 11, 25, 12, tzinfo=ZoneInfo("America/New_York"))):
+            self.assertEqual(finding_today(group, "freshness"), "warn")
+            page = self.client.get("/groups/checked-austin/")
+            card = self.client.get("/groups/")
+
+        self.assertContains(page, 'data-check="freshness" data-status="warn"')
+        self.assertContains(page, "2 things to ask about")
+        self.assertContains(card, "2 things to ask about")
+
+    def test_the_command_follows_a_changed_rule(self):
+        group = make_online_group("Pricey Online", cost="fee", fee_per_session=60)
+        self.assertEqual(finding(group, "fees"), "pass")
+
+        with override_settings(VETTING_FEE_THRESHOLD=Decimal("50")):
             out = StringIO()
             call_command("refresh_vetting", stdout=out)
 
-        self.assertEqual(finding(group, "freshness"), "warn")
+        self.assertEqual(finding(group, "fees"), "flag")
         self.assertIn("Checked 1 groups", out.getvalue())
 
 
@@ -259,7 +282,7 @@ class CuratorTests(TestCase):
             last_verified_on=date.today(),
         )
 
-        response = self.client.get("/admin/directory/grouptoreview/")
+        response = self.client.get("/admin/directory/group/", {"look": "any"})
 
         html = response.content.decode()
         self.assertLess(html.index("Two Flags"), html.index("One Flag"))
@@ -276,3 +299,111 @@ class CuratorTests(TestCase):
         )
 
         self.assertEqual(finding(group, "known_organization"), "pass")
+
+
+def result_names(response):
+    html = response.content.decode()
+    return re.findall(r'<h3><a href="/groups/[a-z0-9-]+/[^"]*">([^<]+)</a>', html)
+
+
+class OneCountTests(TestCase):
+    """Card, page, dashboard and the curators' list say the same about a group on the
+    same day, freshness included, with nothing run in between."""
+
+    def test_every_page_agrees_on_the_same_day(self):
+        from partners.models import Membership
+
+        organization = make_organization("Unchecked Network")
+        group = make_online_group(
+            "Evening Circle", organization=organization, last_verified_on=date(2025, 11, 24)
+        )
+        partner = User.objects.create_user("ana@example.org", "ana@example.org", "x" * 16)
+        Membership.objects.create(user=partner, organization=organization, role="admin")
+
+        # The day before it goes stale: one thing to ask (the unchecked organization).
+        # The next day, two (it also needs confirming), on every page, with no job run.
+        for day, count in ((24, "1 thing to ask about"), (25, "2 things to ask about")):
+            with time_machine.travel(datetime(2026, 11, day, 12, tzinfo=ZoneInfo("UTC"))):
+                self.client.force_login(partner)
+                card = self.client.get("/groups/", {"near": "78701"})
+                page = self.client.get("/groups/evening-circle/")
+                dashboard = self.client.get("/partners/")
+                checks = self.client.get(f"/partners/groups/{group.pk}/checks/")
+                self.client.force_login(make_curator(f"cora{day}"))
+                admin_list = self.client.get("/admin/directory/group/", {"look": "any"})
+
+            with self.subTest(day=day):
+                for response in (card, page, dashboard, checks):
+                    self.assertContains(response, count)
+                self.assertContains(admin_list, "Organization not verified.")
+                self.assertEqual(admin_list.content.decode().count("Not verified since"), day - 24)
+
+    def test_the_dashboard_count_leads_to_what_to_do(self):
+        from partners.models import Membership
+
+        organization = make_organization("Unchecked Network")
+        group = make_online_group(
+            "Pricey Online", organization=organization, cost="fee", fee_per_session=150
+        )
+        other = make_group("Someone Else's", organization=make_organization("Other Org"))
+        partner = User.objects.create_user("ana@example.org", "ana@example.org", "x" * 16)
+        Membership.objects.create(user=partner, organization=organization, role="editor")
+        self.client.force_login(partner)
+
+        dashboard = self.client.get("/partners/")
+        checks = self.client.get(f"/partners/groups/{group.pk}/checks/")
+
+        self.assertContains(dashboard, f'href="/partners/groups/{group.pk}/checks/"')
+        self.assertContains(checks, 'data-check="fees" data-status="flag"')
+        self.assertContains(checks, "This online group charges $150 a session.")
+        self.assertContains(checks, "Online groups charging more than $75 a session are flagged.")
+        self.assertContains(checks, "a curator checks each new organization once")
+        self.assertContains(checks, f'href="/partners/groups/{group.pk}/edit/"')
+        self.assertEqual(self.client.get(f"/partners/groups/{other.pk}/checks/").status_code, 404)
+
+
+@time_machine.travel(NOON_NOVEMBER_24, tick=False)
+class RankingTests(TestCase):
+    def test_online_groups_with_nothing_flagged_and_checked_organizations_come_first(self):
+        checked = make_organization("Checked Org", verified=True)
+        unchecked = make_organization("Unchecked Org")
+        predatory = "Guaranteed to lift your depression in 30 days."
+        make_online_group("A Predatory Circle", organization=unchecked, description=predatory,
+                          cost="fee", fee_per_session=150)  # fmt: skip
+        make_online_group("B Flagged But Checked", organization=checked, moderation_rules="")
+        make_online_group("C Unchecked Circle", organization=unchecked)
+        make_online_group("D Checked Circle", organization=checked)
+        make_group("E Nearby Circle", organization=unchecked)
+
+        near = self.client.get("/groups/", {"near": "78701"})
+        anywhere = self.client.get("/groups/", {"attendance": "online"})
+
+        expected = [
+            "D Checked Circle", "C Unchecked Circle", "B Flagged But Checked", "A Predatory Circle"
+        ]  # fmt: skip
+        self.assertEqual(result_names(near), ["E Nearby Circle", *expected])
+        self.assertEqual(result_names(anywhere), expected)
+        # A flagged card says its most serious finding in words, not only a count.
+        self.assertContains(
+            near,
+            '<p class="finding"><strong>No high fees: Take care.</strong> This online group '
+            "charges $150 a session.",
+        )
+        self.assertContains(near, "Ask how the group is moderated before you join.")
+        self.assertContains(near, '<p class="finding">', count=2)
+
+    def test_checking_an_organization_moves_its_groups_up(self):
+        organization = make_organization("Lakeshore")
+        make_online_group("A Lakeshore Circle", organization=organization)
+        make_online_group("B Other Circle", organization=make_organization("Other", verified=True))
+        self.client.force_login(make_curator())
+
+        before = result_names(self.client.get("/groups/", {"attendance": "online"}))
+        self.client.post(
+            "/admin/directory/organization/",
+            {"action": "mark_verified", "_selected_action": [organization.pk]},
+        )
+        after = result_names(self.client.get("/groups/", {"attendance": "online"}))
+
+        self.assertEqual(before, ["B Other Circle", "A Lakeshore Circle"])
+        self.assertEqual(after, ["A Lakeshore Circle", "B Other Circle"])
