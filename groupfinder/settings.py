@@ -170,8 +170,11 @@ STORAGES = {
     },
 }
 
-# Rate limits (directory/abuse.py) count in the cache: set REDIS_URL so that all
-# gunicorn workers share one count; without it each process counts on its own.
+# Rate limits (directory/abuse.py) count in the cache, which every gunicorn worker and
+# server must share: Redis when REDIS_URL is set, else a table in the database (created by
+# the migration directory/0003_cache_table when `migrate` runs; after switching from Redis
+# to it later, run `manage.py createcachetable` once). The database cache's incr() is not
+# atomic (a read, then a write): two failures at the same instant may count as one.
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
@@ -180,7 +183,15 @@ if os.environ.get("REDIS_URL"):
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "groupfinder_cache",
+            # Past this many rows, a third are deleted (the expired ones first): room
+            # enough that nobody can push a lock out by filling the table.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 # How many proxies in front of the app add to X-Forwarded-For (0: use REMOTE_ADDR).
 PROXY_COUNT = envint("PROXY_COUNT", 0)
 
