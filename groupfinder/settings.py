@@ -249,6 +249,22 @@ SEARCH_PAGE_SIZE = 20
 # this many, and lists that many at most ("more than 1,000 online groups").
 SEARCH_ONLINE_LIMIT = 1000
 
+# Passwords, wherever one is chosen (the partners' emailed link, the admin's forms,
+# createsuperuser): at least 12 characters, not close to the person's username, email or
+# name, not a common password, not only digits. Django says why in the visitor's language.
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        # The email first: partners sign in with it (it is their username too).
+        "OPTIONS": {"user_attributes": ["email", "username", "first_name", "last_name"]},
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 LOGIN_URL = "partners:sign_in"
 LOGIN_REDIRECT_URL = "partners:dashboard"
 # Where links in emails point.
