@@ -92,7 +92,8 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
-        if response.status_code == 302 and response.url == self.get_success_url():  # saved
+        # Sent on to sign in: form_valid() saved the new password.
+        if response.status_code == 302 and response.url == self.get_success_url():
             abuse.unlock_sign_in(self.user)
         return response
 
