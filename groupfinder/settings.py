@@ -97,7 +97,7 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "groupfinder.apps.CuratorsAdminConfig",  # django.contrib.admin, with a throttled sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -170,8 +170,11 @@ STORAGES = {
     },
 }
 
-# Rate limits (directory/abuse.py) count in the cache: set REDIS_URL so that all
-# gunicorn workers share one count; without it each process counts on its own.
+# Rate limits (directory/abuse.py) count in the cache, which every gunicorn worker and
+# server must share: Redis when REDIS_URL is set, else a table in the database (created by
+# the migration directory/0003_cache_table when `migrate` runs; after switching from Redis
+# to it later, run `manage.py createcachetable` once). The database cache's incr() is not
+# atomic (a read, then a write): two failures at the same instant may count as one.
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
@@ -180,7 +183,15 @@ if os.environ.get("REDIS_URL"):
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "groupfinder_cache",
+            # Past this many rows, a third are deleted (the expired ones first): room
+            # enough that nobody can push a lock out by filling the table.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 # How many proxies in front of the app add to X-Forwarded-For (0: use REMOTE_ADDR).
 PROXY_COUNT = envint("PROXY_COUNT", 0)
 
@@ -238,6 +249,22 @@ SEARCH_PAGE_SIZE = 20
 # this many, and lists that many at most ("more than 1,000 online groups").
 SEARCH_ONLINE_LIMIT = 1000
 
+# Passwords, wherever one is chosen (the partners' emailed link, the admin's forms,
+# createsuperuser): at least 12 characters, not close to the person's username, email or
+# name, not a common password, not only digits. Django says why in the visitor's language.
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        # The email first: partners sign in with it (it is their username too).
+        "OPTIONS": {"user_attributes": ["email", "username", "first_name", "last_name"]},
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 LOGIN_URL = "partners:sign_in"
 LOGIN_REDIRECT_URL = "partners:dashboard"
 # Where links in emails point.

@@ -1,10 +1,13 @@
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from directory import schedule, snapshots
-from directory.abuse import HoneypotMixin
+from directory.abuse import HoneypotMixin, SignInLimitMixin
 from directory.codes import clean_language_list, clean_region_list
 from directory.models import Focus, Group, MeetingTime
 from partners.models import JoinRequest, Membership
@@ -16,12 +19,39 @@ COMMON_TIMEZONES = [
 ]  # fmt: skip
 
 
-class SignInForm(HoneypotMixin, AuthenticationForm):
+class SignInForm(HoneypotMixin, SignInLimitMixin, AuthenticationForm):
     username = forms.CharField(
         label=_("Email or username"),
         max_length=254,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
+
+    def locked_message(self, minutes):
+        return format_html(
+            ngettext(
+                "Too many failed sign-ins for this account or from your network, so we have "
+                "paused signing in. Please wait {minutes} minute and try again, or "
+                '<a href="{url}">choose a new password</a>: you can sign in with it right away.',
+                "Too many failed sign-ins for this account or from your network, so we have "
+                "paused signing in. Please wait {minutes} minutes and try again, or "
+                '<a href="{url}">choose a new password</a>: you can sign in with it right away.',
+                minutes,
+            ),
+            minutes=minutes,
+            url=reverse("partners:password_reset"),
+        )
+
+
+class NewPasswordForm(SetPasswordForm):
+    """Django's form for the emailed link, with the password rules (AUTH_PASSWORD_VALIDATORS,
+    in the visitor's language) said in sentences: Django's HTML list does not fit in the
+    field's help paragraph."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = " ".join(
+            password_validation.password_validators_help_texts()
+        )
 
 
 class JoinRequestForm(HoneypotMixin, forms.ModelForm):

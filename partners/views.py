@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from directory import abuse, snapshots
@@ -28,17 +28,13 @@ from partners.forms import (
     InviteForm,
     JoinRequestForm,
     MeetingTimeFormSet,
+    NewPasswordForm,
     SignInForm,
     UploadForm,
 )
 from partners.models import ImportJob, Membership, Submission
 
 OPEN = [Submission.Status.DRAFT, Submission.Status.PENDING]
-# Sign-in attempts: a visitor may try this many times in SIGN_IN_WINDOW seconds,
-# and an account takes this many failures before it is locked for the window.
-SIGN_INS_PER_WINDOW = 20
-FAILURES_PER_ACCOUNT = 5
-SIGN_IN_WINDOW = 15 * 60
 
 
 def _organizations(user):
@@ -62,7 +58,8 @@ def _get_group_for_user(request, pk):
 
 
 class SignInView(auth_views.LoginView):
-    """Sign-in, throttled per visitor and per account, with a honeypot."""
+    """Sign-in with a honeypot, behind the sign-in limits of directory/abuse.py: 429 while
+    the account or the address is locked (SignInForm says why and how to get back in)."""
 
     template_name = "partners/sign_in.html"
     form_class = SignInForm
@@ -70,25 +67,15 @@ class SignInView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
-        username = request.POST.get("username", "").strip().lower()
         if form.is_spam():
             return redirect("partners:sign_in")
-        too_many = not abuse.allow(request, "sign-in", SIGN_INS_PER_WINDOW, SIGN_IN_WINDOW) or (
-            abuse.attempts(request, "sign-in-failed", SIGN_IN_WINDOW, key=username)
-            >= FAILURES_PER_ACCOUNT
-        )
-        if too_many:
-            form.add_error(
-                None,
-                gettext(
-                    "Too many sign-in attempts. Please wait 15 minutes, or reset your password."
-                ),
-            )
-            return self.render_to_response(self.get_context_data(form=form), status=429)
         if form.is_valid():
             return self.form_valid(form)
-        abuse.record(request, "sign-in-failed", SIGN_IN_WINDOW, key=username)
         return self.form_invalid(form)
+
+    def form_invalid(self, form):
+        status = 429 if form.is_locked() else 200
+        return self.render_to_response(self.get_context_data(form=form), status=status)
 
 
 class SignOutView(auth_views.LogoutView):
@@ -96,10 +83,19 @@ class SignOutView(auth_views.LogoutView):
 
 
 class SetPasswordView(auth_views.PasswordResetConfirmView):
-    """The invitation link (and the forgotten-password link) lands here."""
+    """The invitation link (and the forgotten-password link) lands here. Choosing a password
+    lifts the account's sign-in lock: whoever holds the emailed link is its owner."""
 
     template_name = "partners/set_password.html"
+    form_class = NewPasswordForm
     success_url = reverse_lazy("partners:sign_in")
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        # Sent on to sign in: form_valid() saved the new password.
+        if response.status_code == 302 and response.url == self.get_success_url():
+            abuse.unlock_sign_in(self.user)
+        return response
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -108,15 +104,31 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """Asking for a link to choose a new password, limited per address and per email
+    (directory/abuse.py) with the same answer whether or not the email has an account."""
+
     template_name = "partners/password_reset.html"
     email_template_name = "partners/password_reset_email.txt"
     subject_template_name = "partners/password_reset_subject.txt"
     success_url = reverse_lazy("partners:password_reset_sent")
 
     def form_valid(self, form):
-        if not abuse.allow(self.request, "password-reset", 5, 3600):
-            form.add_error(None, gettext("Too many requests. Please try again in an hour."))
-            return self.form_invalid(form)
+        minutes = abuse.password_link_wait(self.request, form.cleaned_data["email"])
+        if minutes:
+            form.add_error(
+                None,
+                ngettext(
+                    "You have asked for several links in the last hour. Please wait %(minutes)s "
+                    "minute before asking again. If that email address has an account, the "
+                    "links already sent to it still work.",
+                    "You have asked for several links in the last hour. Please wait %(minutes)s "
+                    "minutes before asking again. If that email address has an account, the "
+                    "links already sent to it still work.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().form_valid(form)
 
 

@@ -441,18 +441,7 @@ class AbuseTests(TestCase):
     def setUp(self):
         cache.clear()
 
-    def test_failed_sign_ins_are_throttled(self):
-        User.objects.create_user("ana@example.org", "ana@example.org", "right-password")
-        for _ in range(5):
-            self.client.post("/partners/sign-in/", {"username": "ana@example.org", "password": "x"})
-
-        response = self.client.post(
-            "/partners/sign-in/", {"username": "ana@example.org", "password": "right-password"}
-        )
-
-        self.assertEqual(response.status_code, 429)
-        self.assertContains(response, "Too many sign-in attempts", status_code=429)
-        self.assertNotIn("_auth_user_id", self.client.session)
+    # Sign-in limits: tests/test_accounts.py.
 
     def test_the_join_form_has_a_honeypot_and_a_rate_limit(self):
         fields = {
