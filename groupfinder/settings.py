@@ -172,7 +172,7 @@ STORAGES = {
 
 # Rate limits (directory/abuse.py) count in the cache, which every gunicorn worker and
 # server must share: Redis when REDIS_URL is set, else a table in the database (created by
-# the migration directory/0003_cache_table when `migrate` runs; after switching from Redis
+# the migration directory/0005_cache_table when `migrate` runs; after switching from Redis
 # to it later, run `manage.py createcachetable` once). The database cache's incr() is not
 # atomic (a read, then a write): two failures at the same instant may count as one.
 if os.environ.get("REDIS_URL"):

@@ -14,7 +14,7 @@ def create_cache_table(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("directory", "0002_seed_focus"),
+        ("directory", "0004_history_status_one_groups_list"),
     ]
 
     operations = [
