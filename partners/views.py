@@ -31,7 +31,7 @@ from partners.forms import (
     SignInForm,
     UploadForm,
 )
-from partners.models import ImportJob, Membership, Submission
+from partners.models import ImportJob, Membership, Profile, Submission
 
 OPEN = [Submission.Status.DRAFT, Submission.Status.PENDING]
 # Sign-in attempts: a visitor may try this many times in SIGN_IN_WINDOW seconds,
@@ -90,6 +90,10 @@ class SignInView(auth_views.LoginView):
         abuse.record(request, "sign-in-failed", SIGN_IN_WINDOW, key=username)
         return self.form_invalid(form)
 
+    def form_valid(self, form):
+        Profile.remember_language(form.get_user(), self.request.LANGUAGE_CODE)
+        return super().form_valid(form)
+
 
 class SignOutView(auth_views.LogoutView):
     next_page = reverse_lazy("partners:sign_in")
@@ -103,6 +107,7 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        Profile.remember_language(form.user, self.request.LANGUAGE_CODE)
         messages.success(self.request, gettext("Your password is set. Please sign in."))
         return response
 
@@ -132,6 +137,7 @@ def join(request):
             )
             return render(request, "partners/join.html", {"form": form}, status=429)
         if form.is_valid():
+            form.instance.language = request.LANGUAGE_CODE
             form.save()
             return redirect("partners:join_thanks")
     return render(request, "partners/join.html", {"form": form})
@@ -409,6 +415,7 @@ def team(request, organization):
         if created:
             user.set_unusable_password()
             user.save()
+            Profile.remember_language(user, request.LANGUAGE_CODE)
         Membership.objects.create(
             user=user, organization=organization, role=form.cleaned_data["role"]
         )
