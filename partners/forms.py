@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +8,7 @@ from directory import schedule, snapshots
 from directory.abuse import HoneypotMixin
 from directory.codes import clean_language_list, clean_region_list
 from directory.models import Focus, Group, MeetingTime
+from partners import mail
 from partners.models import JoinRequest, Membership
 
 # Offered as suggestions in the timezone box; any IANA name is accepted.
@@ -22,6 +24,13 @@ class SignInForm(HoneypotMixin, AuthenticationForm):
         max_length=254,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's, with the email in the person's own language (partners/emails/password_reset)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        mail.send_password_reset(context["user"], context["uid"], context["token"])
 
 
 class JoinRequestForm(HoneypotMixin, forms.ModelForm):

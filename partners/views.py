@@ -28,6 +28,7 @@ from partners.forms import (
     InviteForm,
     JoinRequestForm,
     MeetingTimeFormSet,
+    PasswordResetForm,
     SignInForm,
     UploadForm,
 )
@@ -114,8 +115,7 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "partners/password_reset.html"
-    email_template_name = "partners/password_reset_email.txt"
-    subject_template_name = "partners/password_reset_subject.txt"
+    form_class = PasswordResetForm
     success_url = reverse_lazy("partners:password_reset_sent")
 
     def form_valid(self, form):
