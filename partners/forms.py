@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.urls import reverse
@@ -10,6 +11,7 @@ from directory import schedule, snapshots
 from directory.abuse import HoneypotMixin, SignInLimitMixin
 from directory.codes import clean_language_list, clean_region_list
 from directory.models import Focus, Group, MeetingTime
+from partners import mail
 from partners.models import JoinRequest, Membership
 
 # Offered as suggestions in the timezone box; any IANA name is accepted.
@@ -52,6 +54,13 @@ class NewPasswordForm(SetPasswordForm):
         self.fields["new_password1"].help_text = " ".join(
             password_validation.password_validators_help_texts()
         )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's, with the email in the person's own language (partners/emails/password_reset)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        mail.send_password_reset(context["user"], context["uid"], context["token"])
 
 
 class JoinRequestForm(HoneypotMixin, forms.ModelForm):

@@ -1,12 +1,61 @@
-"""The emails groupfinder sends to organizations, through Django's email framework
-(the console by default; SMTP when EMAIL_HOST is set)."""
+"""The emails groupfinder sends to partner people, through Django's email framework
+(the console by default; SMTP when EMAIL_HOST is set).
+
+Each email is two templates, templates/partners/emails/<template>_subject.txt and <template>.txt,
+rendered in the recipient's language (Profile.language_of) and sent to that one person
+as plain UTF-8 text: `send(user, template, **context)`. An email to a team is one message per
+member, each in their own language: `send_to_team(organization, template, **context)`.
+"""
+
+import email.policy
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+
+from partners.models import Profile
+
+# The longest line email allows (RFC 5322, 2.1.1), in bytes.
+LONGEST_LINE = 998
+
+
+class PlainTextEmail(EmailMessage):
+    """Plain UTF-8 text sent as written, so that a link is one line that copies whole.
+
+    Django 6 builds the message with Python's modern email API (set_content), which sends
+    a body with any line over 78 characters quoted-printable, breaking the line every 76
+    characters with "=", or base64. Mail allows lines up to 998: up to there the body goes
+    as it is (7bit, or 8bit with accents), as Django 5 sent it.
+    """
+
+    def message(self, *, policy=email.policy.default):
+        msg = super().message(policy=policy)
+        body = self.body.encode()
+        if max(map(len, body.splitlines()), default=0) <= LONGEST_LINE:
+            msg.set_content(self.body, charset="utf-8", cte="7bit" if body.isascii() else "8bit")
+        return msg
+
+
+def send(user, template, **context):
+    """Email `user` templates/partners/emails/<template>.txt, in their language."""
+    context["user"] = user
+    with translation.override(Profile.language_of(user)):
+        subject = render_to_string(f"partners/emails/{template}_subject.txt", context)
+        body = render_to_string(f"partners/emails/{template}.txt", context)
+    PlainTextEmail(" ".join(subject.split()), body, to=[user.email]).send()
+
+
+def send_to_team(organization, template, **context):
+    """Email everyone on `organization`'s team, one message each, in their own language."""
+    memberships = organization.memberships.select_related("user__profile").order_by("user__email")
+    for membership in memberships:
+        if membership.user.email:
+            send(membership.user, template, organization=organization, **context)
 
 
 def absolute(path):
@@ -21,62 +70,45 @@ def set_password_link(user):
 
 
 def send_invitation(user, organization, invited_by=None):
-    who = f"{invited_by.get_full_name() or invited_by.email} has" if invited_by else "We have"
-    send_mail(
-        f"Your groupfinder account for {organization}",
-        f"Hello,\n\n{who} set up an account for you to keep {organization}'s support groups "
-        f"current on groupfinder.\n\nChoose your password here (the link works once, for "
-        f"{settings.PASSWORD_RESET_TIMEOUT // 86400} days):\n{set_password_link(user)}\n\n"
-        f"Then sign in at {absolute(reverse('partners:sign_in'))} with this email address.\n\n"
-        "— groupfinder",
-        None,
-        [user.email],
+    send(
+        user,
+        "invitation",
+        organization=organization,
+        invited_by=(invited_by.get_full_name() or invited_by.email) if invited_by else "",
+        set_password_link=set_password_link(user),
+        days=settings.PASSWORD_RESET_TIMEOUT // 86400,
+        sign_in_url=absolute(reverse("partners:sign_in")),
+    )
+
+
+def send_password_reset(user, uid, token):
+    """The forgotten-password email (Django's reset token, made by PasswordResetForm)."""
+    send(
+        user,
+        "password_reset",
+        set_password_link=absolute(reverse("partners:set_password", args=[uid, token])),
     )
 
 
 def send_review_outcome(submission):
     """Tell the organization's people whether a curator approved or rejected a submission."""
     group = submission.group
-    name = submission.data["group"]["name"]
-    if submission.status == submission.Status.APPROVED:
-        subject = f"Approved: {name}"
-        body = (
-            f"A curator approved {submission.get_kind_display().lower()}, “{name}”. "
-            f"It is now what visitors see:\n{absolute(group.get_absolute_url())}"
-        )
-    else:
-        subject = f"Not approved yet: {name}"
-        body = (
-            f"A curator did not approve {submission.get_kind_display().lower()}, “{name}”, "
-            f"and says:\n\n{submission.reason}\n\nYou can change it and submit it again from "
-            f"your dashboard: {absolute(reverse('partners:dashboard'))}"
-        )
-    send_mail(subject, f"Hello,\n\n{body}\n\n— groupfinder", None, _team_emails(group.organization))
+    send_to_team(
+        group.organization,
+        "review_approved" if submission.status == submission.Status.APPROVED else "review_rejected",
+        name=submission.data["group"]["name"],
+        new=submission.kind == submission.Kind.NEW,
+        reason=submission.reason,
+        group_url=absolute(group.get_absolute_url()),
+        dashboard_url=absolute(reverse("partners:dashboard")),
+    )
 
 
 def send_freshness_reminder(organization, groups):
-    lines = "\n".join(
-        f"- {group.name} (last confirmed {_date(group.last_verified_on)})" for group in groups
+    send_to_team(
+        organization,
+        "freshness_reminder",
+        groups=groups,
+        hide_months=settings.FRESHNESS_HIDE_MONTHS,
+        dashboard_url=absolute(reverse("partners:dashboard")),
     )
-    send_mail(
-        f"Are these groups still meeting? ({organization})",
-        "Hello,\n\nPeople rely on groupfinder's listings being right. These groups of "
-        f"{organization} have not been confirmed for almost a year:\n\n{lines}\n\n"
-        "If a group is unchanged, press “Still accurate” on your dashboard; if it has changed "
-        "or stopped, edit or archive it there:\n"
-        f"{absolute(reverse('partners:dashboard'))}\n\nGroups not confirmed for "
-        f"{settings.FRESHNESS_HIDE_MONTHS} months leave the search until someone confirms "
-        "them.\n\n— groupfinder",
-        None,
-        _team_emails(organization),
-    )
-
-
-def _team_emails(organization):
-    return sorted(
-        {m.user.email for m in organization.memberships.select_related("user") if m.user.email}
-    )
-
-
-def _date(day):
-    return f"{day:%B} {day.day}, {day.year}" if day else "never"

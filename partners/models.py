@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from directory import snapshots, vetting
@@ -41,6 +41,55 @@ class Membership(models.Model):
         return reverse("partners:team", args=[self.organization.slug])
 
 
+class Profile(models.Model):
+    """What groupfinder keeps about a partner person besides Django's user: the language
+    to write to them in, the one they last used here (partners.mail sends in it)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    language = models.CharField(
+        _("language of emails"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("Set from the language the person last used the site in."),
+    )
+
+    class Meta:
+        ordering = ["user"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(language__in=[code for code, _ in settings.LANGUAGES]),
+                name="profile_language_known",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.language})"
+
+    def get_absolute_url(self):
+        return reverse("admin:auth_user_change", args=[self.user_id])
+
+    @staticmethod
+    def language_of(user):
+        """The language to write to `user` in: the one they last used, else the site's."""
+        try:
+            return user.profile.language
+        except Profile.DoesNotExist:
+            return settings.LANGUAGE_CODE
+
+    @staticmethod
+    def remember_language(user, language):
+        """Record the language `user` is using (e.g. request.LANGUAGE_CODE) for their emails."""
+        try:
+            language = translation.get_supported_language_variant(language)
+        except LookupError:
+            return
+        profile, _ = Profile.objects.update_or_create(user=user, defaults={"language": language})
+        user.profile = profile
+
+
 class JoinRequest(models.Model):
     """An organization asking to list its groups; a curator approves it in the admin."""
 
@@ -61,6 +110,14 @@ class JoinRequest(models.Model):
         help_text=_("Who you are, where your groups meet and who leads them."),
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        editable=False,
+        help_text=_("The language the request was written in: the invitation is sent in it."),
+    )
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.SET_NULL, editable=False
     )
@@ -99,6 +156,7 @@ class JoinRequest(models.Model):
         if created:
             user.set_unusable_password()
             user.save()
+            Profile.remember_language(user, self.language)
         Membership.objects.get_or_create(
             user=user, organization=organization, defaults={"role": Membership.Role.ADMIN}
         )

@@ -29,10 +29,11 @@ from partners.forms import (
     JoinRequestForm,
     MeetingTimeFormSet,
     NewPasswordForm,
+    PasswordResetForm,
     SignInForm,
     UploadForm,
 )
-from partners.models import ImportJob, Membership, Submission
+from partners.models import ImportJob, Membership, Profile, Submission
 
 OPEN = [Submission.Status.DRAFT, Submission.Status.PENDING]
 
@@ -77,6 +78,10 @@ class SignInView(auth_views.LoginView):
         status = 429 if form.is_locked() else 200
         return self.render_to_response(self.get_context_data(form=form), status=status)
 
+    def form_valid(self, form):
+        Profile.remember_language(form.get_user(), self.request.LANGUAGE_CODE)
+        return super().form_valid(form)
+
 
 class SignOutView(auth_views.LogoutView):
     next_page = reverse_lazy("partners:sign_in")
@@ -99,6 +104,7 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        Profile.remember_language(form.user, self.request.LANGUAGE_CODE)
         messages.success(self.request, gettext("Your password is set. Please sign in."))
         return response
 
@@ -108,8 +114,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     (directory/abuse.py) with the same answer whether or not the email has an account."""
 
     template_name = "partners/password_reset.html"
-    email_template_name = "partners/password_reset_email.txt"
-    subject_template_name = "partners/password_reset_subject.txt"
+    form_class = PasswordResetForm
     success_url = reverse_lazy("partners:password_reset_sent")
 
     def form_valid(self, form):
@@ -144,6 +149,7 @@ def join(request):
             )
             return render(request, "partners/join.html", {"form": form}, status=429)
         if form.is_valid():
+            form.instance.language = request.LANGUAGE_CODE
             form.save()
             return redirect("partners:join_thanks")
     return render(request, "partners/join.html", {"form": form})
@@ -430,6 +436,7 @@ def team(request, organization):
         if created:
             user.set_unusable_password()
             user.save()
+            Profile.remember_language(user, request.LANGUAGE_CODE)
         Membership.objects.create(
             user=user, organization=organization, role=form.cleaned_data["role"]
         )
