@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.models import Group as PermissionGroup
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
@@ -22,11 +23,24 @@ from directory.models import (
     VettingResult,
 )
 
+# Django's permission groups are not used (curators are staff with every right); their
+# "Groups" entry beside the directory's would be one "Groups" too many.
+admin.site.unregister(PermissionGroup)
+
+
+class CheckedByCuratorFilter(admin.BooleanFieldListFilter):
+    """An organization's `verified`, in curators' words."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        whose = "organization " if "__" in self.field_path else ""
+        self.title = f"{whose}checked by a curator"
+
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "verified", "group_count", "website", "updated_at"]
-    list_filter = ["verified"]
+    list_display = ["name", "checked", "group_count", "website", "updated_at"]
+    list_filter = [("verified", CheckedByCuratorFilter)]
     search_fields = ["name", "website"]
     prepopulated_fields = {"slug": ["name"]}
     actions = ["mark_verified"]
@@ -37,6 +51,10 @@ class OrganizationAdmin(admin.ModelAdmin):
     @admin.display(description="groups", ordering="group_count")
     def group_count(self, organization):
         return organization.group_count
+
+    @admin.display(description="checked by a curator", boolean=True, ordering="verified")
+    def checked(self, organization):
+        return organization.verified
 
     @admin.action(description="Mark as verified (checked that it is real)")
     def mark_verified(self, request, queryset):
@@ -110,19 +128,6 @@ class ChecklistFilter(admin.SimpleListFilter):
         return queryset.filter(Exists(findings))
 
 
-class OrganizationCheckedFilter(admin.SimpleListFilter):
-    title = "organization checked by a curator"
-    parameter_name = "checked"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Checked"), ("no", "Not yet checked")]
-
-    def queryset(self, request, queryset):
-        if self.value() in ("yes", "no"):
-            return queryset.filter(organization__verified=self.value() == "yes")
-        return queryset
-
-
 class VettingResultInline(admin.TabularInline):
     model = VettingResult
     verbose_name = "checklist finding"
@@ -177,7 +182,7 @@ class GroupAdmin(admin.ModelAdmin):
         "membership",
         "leader_type",
         "cost",
-        OrganizationCheckedFilter,
+        ("organization__verified", CheckedByCuratorFilter),
         "focus",
         "region",
     ]

@@ -213,3 +213,23 @@ class QuietHistoryTests(TestCase):
         # 17:00 UTC, said in the site's one timezone (America/New_York) like every admin time.
         self.assertContains(history, "2026-11-24 12:00 EST")
         self.assertContains(history, "America/New_York time")
+
+
+class CuratorWordsTests(TestCase):
+    def test_one_groups_entry_and_lists_in_curators_words(self):
+        self.client.force_login(make_curator())
+        make_online_group("Pricey Online", cost="fee", fee_per_session=150)
+
+        index = self.client.get("/admin/")
+        groups = self.client.get("/admin/directory/group/")
+        organizations = self.client.get("/admin/directory/organization/")
+
+        self.assertContains(index, ">Groups</a>", count=1)
+        self.assertContains(index, '<a href="/admin/directory/group/">Groups</a>')
+        self.assertNotContains(index, "to review")
+        for text in ("By needs a look", "By organization checked by a curator", "What to look at"):
+            self.assertContains(groups, text)
+        self.assertContains(groups, "<strong>Take care</strong>: Online fee $150 is above $75")
+        self.assertContains(organizations, "By checked by a curator")
+        self.assertNotContains(groups, "By verified")
+        self.assertNotContains(organizations, "By verified")
