@@ -38,7 +38,10 @@ def send_review_outcome(submission):
     """Tell the organization's people whether a curator approved or rejected a submission."""
     group = submission.group
     name = submission.data["group"]["name"]
-    if submission.status == submission.Status.APPROVED:
+    if submission.status == submission.Status.APPROVED and submission.kind == "archive":
+        subject = f"Archived: {name}"
+        body = f"A curator approved your request: “{name}” no longer shows in the directory."
+    elif submission.status == submission.Status.APPROVED:
         subject = f"Approved: {name}"
         body = (
             f"A curator approved {submission.get_kind_display().lower()}, “{name}”. "
