@@ -2,13 +2,16 @@
 
 One format serves the history of every group (GroupVersion), a change waiting
 for review (partners.Submission) and a curator's revert: take a snapshot,
-compare two, apply one.
+describe it in words, compare two, apply one.
 """
 
+import copy
 from datetime import date, time
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.text import capfirst
 
 from directory.models import Focus, Group, MeetingTime
 
@@ -46,19 +49,16 @@ def take(group, meetings=None, focus=None):
 def build(data, group=None):
     """An unsaved Group (a copy of `group` when given) and meeting times for a snapshot.
 
-    Returns (group, meetings, focus) without touching the database, so a
-    proposal can be shown and checked before it is applied.
+    Returns (group, meetings, focus) without writing anything, so a proposal
+    can be shown and checked before it is applied. The copy keeps what `group`
+    has loaded (its organization); `focus` is a lazy queryset, read only by
+    those who show it.
     """
-    group = Group.objects.get(pk=group.pk) if group is not None and group.pk else Group()
+    group = copy.copy(group) if group is not None else Group()
     for field in GROUP_FIELDS:
         setattr(group, field, _typed(Group, field, data["group"].get(field)))
-    meetings = [
-        MeetingTime(
-            **{field: _typed(MeetingTime, field, row.get(field)) for field in MEETING_FIELDS}
-        )
-        for row in data["meeting_times"]
-    ]
-    focus = list(Focus.objects.filter(slug__in=data["focus"]))
+    meetings = [_meeting(row, group) for row in data["meeting_times"]]
+    focus = Focus.objects.filter(slug__in=data["focus"])
     return group, meetings, focus
 
 
@@ -79,38 +79,93 @@ def apply(group, data):
     return group
 
 
+BLANK = "(not given)"
+
+
+def describe(data):
+    """[(label, text)]: the listing a snapshot describes, in the words a visitor reads.
+
+    Every field is there, in the order of the group's page, with labels and
+    the model's own wording (cost_in_words, language_names, days_in_words…)
+    instead of codes. The review page, the revert page and the history all
+    read a listing through here, and differences() compares two of them.
+    """
+    group, meetings, focus = build(data)
+    return [(str(capfirst(label)), text or BLANK) for label, text in _rows(group, meetings, focus)]
+
+
 def differences(before, after):
-    """[(label, before, after)] for every field, meeting time or focus that differs."""
-    changes = []
-    for field in GROUP_FIELDS:
-        old, new = before["group"].get(field), after["group"].get(field)
-        if old != new:
-            label = Group._meta.get_field(field).verbose_name
-            changes.append((label.capitalize(), _shown(old), _shown(new)))
-    old_meetings = [_meeting_words(m) for m in before["meeting_times"]]
-    new_meetings = [_meeting_words(m) for m in after["meeting_times"]]
-    if old_meetings != new_meetings:
-        changes.append(("Meeting times", "; ".join(old_meetings), "; ".join(new_meetings)))
-    if before["focus"] != after["focus"]:
-        changes.append(("Focus", ", ".join(before["focus"]), ", ".join(after["focus"])))
-    return changes
+    """[(label, before, after)] for every line of describe() that differs."""
+    old, new = dict(describe(before)), describe(after)
+    return [(label, old.get(label, BLANK), text) for label, text in new if old.get(label) != text]
 
 
-def _meeting_words(row):
-    meeting = MeetingTime(
-        **{field: _typed(MeetingTime, field, row.get(field)) for field in MEETING_FIELDS}
-    )
-    return f"{meeting} ({meeting.timezone})"
+def _rows(group, meetings, focus):
+    def label(field):
+        return Group._meta.get_field(field).verbose_name
+
+    def display(field):
+        return str(getattr(group, f"get_{field}_display")()) if getattr(group, field) else ""
+
+    def day(value):
+        return date_format(value, "DATE_FORMAT") if value else ""
+
+    def number(value):
+        return "" if value is None else str(value)
+
+    place = "" if group.latitude is None else f"{group.latitude:.5f}, {group.longitude:.5f}"
+    regions = ", ".join(group.region_names()) or ("Anywhere" if group.meets_online else "")
+    return [
+        (label("name"), group.name),
+        (label("description"), group.description),
+        (label("format"), display("format")),
+        (label("membership"), display("membership")),
+        (label("starts_on"), day(group.starts_on)),
+        (label("ends_on"), day(group.ends_on)),
+        ("Meeting times", "; ".join(_meeting_words(meeting) for meeting in meetings)),
+        (label("attendance"), display("attendance")),
+        (label("venue"), group.venue),
+        (label("address"), group.address),
+        (label("city"), group.city),
+        (label("region"), display("region")),
+        (label("postal_code"), group.postal_code),
+        (label("country"), group.country),
+        ("Place on the map", place),
+        (label("address_visibility"), display("address_visibility")),
+        (label("online_url"), group.online_url),
+        (label("serves_regions"), regions),
+        (label("leader_type"), display("leader_type")),
+        (label("leader_training"), group.leader_training),
+        (label("confidentiality_policy"), group.confidentiality_policy),
+        (label("moderation_rules"), group.moderation_rules),
+        (label("cost"), display("cost")),
+        (label("fee_per_session"), group.cost_in_words() if group.fee_per_session else ""),
+        (label("insurance_accepted"), "Yes" if group.insurance_accepted else "No"),
+        ("Focus", ", ".join(str(item.label()) for item in focus)),
+        (label("languages"), ", ".join(group.language_names())),
+        (label("min_age"), number(group.min_age)),
+        (label("max_size"), number(group.max_size)),
+        (label("contact_email"), group.contact_email),
+        (label("contact_phone"), group.contact_phone),
+        (label("website"), group.website),
+        (label("last_verified_on"), day(group.last_verified_on)),
+    ]
 
 
-def _shown(value):
-    if value in (None, ""):
-        return "(blank)"
-    if value is True:
-        return "yes"
-    if value is False:
-        return "no"
-    return str(value)
+def _meeting(row, group):
+    """An unsaved MeetingTime of `group` for one of a snapshot's meeting times."""
+    fields = {field: _typed(MeetingTime, field, row.get(field)) for field in MEETING_FIELDS}
+    return MeetingTime(group=group, **fields)
+
+
+def _meeting_words(meeting):
+    """'Thursdays, 6:30–8 pm (Mountain time)', as the group's page says it."""
+    words = f"{meeting.days_in_words()}, {meeting.time_in_words()}"
+    if meeting.timezone:
+        words += f" ({meeting.timezone_name()})"
+    if meeting.first_meeting_on:
+        words += f", one meeting on {date_format(meeting.first_meeting_on, 'DATE_FORMAT')}"
+    return words
 
 
 def _plain(value):

@@ -1,9 +1,9 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from directory import vetting
 from partners import mail
 from partners.models import ImportJob, JoinRequest, Membership, Submission
 
@@ -75,48 +75,95 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     @admin.display(description="flags in the proposal")
     def flags(self, submission):
-        return sum(f.status == vetting.Status.FLAG for f in submission.findings())
+        if submission.kind == Submission.Kind.ARCHIVE:
+            return None
+        return submission.checklist().flags
 
     def get_urls(self):
         decide = self.admin_site.admin_view(self.decide_view)
+        preview = self.admin_site.admin_view(self.preview_view)
         return [
             path("<int:pk>/decide/", decide, name="partners_submission_decide"),
+            path("<int:pk>/preview/", preview, name="partners_submission_preview"),
             *super().get_urls(),
         ]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def _get_submission(self, request, pk):
         submission = get_object_or_404(
-            Submission.objects.select_related("group__organization"), pk=object_id
+            Submission.objects.select_related("group__organization", "submitted_by"), pk=pk
         )
+        if not self.has_view_permission(request, submission):
+            raise PermissionDenied
+        return submission
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return self._review(request, self._get_submission(request, object_id))
+
+    def _review(self, request, submission, problem="", typed=None):
+        """The review page; after a refused decision, with the problem and what was typed."""
+        listing = submission.listing()
+        changes = submission.differences() if submission.kind == Submission.Kind.CHANGE else []
+        changed = {label for label, _, _ in changes}
         context = {
             **self.admin_site.each_context(request),
             "title": f"Review: {submission}",
             "submission": submission,
-            "changes": submission.differences(),
-            "findings": submission.findings(),
+            "listing": listing,
+            "changes": changes,
+            "unchanged": [(label, text) for label, text in listing if label not in changed],
+            "checklist": submission.checklist(),
+            "needs_a_note": submission.needs_a_note(),
+            "problem": problem,
+            "typed": typed or {},
             "opts": self.model._meta,
             "original": submission,
         }
         return TemplateResponse(request, self.change_form_template, context)
 
+    def preview_view(self, request, pk):
+        """The visitor's page of the proposal, unsaved, for curators only."""
+        submission = self._get_submission(request, pk)
+        group, meetings, focus = submission.proposed()
+        response = TemplateResponse(
+            request,
+            "admin/partners/submission/preview.html",
+            {
+                "submission": submission,
+                "group": group,
+                "meetings": meetings,
+                "focus": list(focus),
+                "checklist": group.checklist(meetings=meetings),
+                "place": None,
+            },
+        )
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
     def decide_view(self, request, pk):
-        submission = get_object_or_404(Submission, pk=pk)
+        submission = self._get_submission(request, pk)
         if request.method != "POST" or not self.has_change_permission(request, submission):
             return redirect("admin:partners_submission_change", pk)
         if submission.status != Submission.Status.PENDING:
             self.message_user(request, "This submission was already decided.", messages.WARNING)
             return redirect("admin:partners_submission_changelist")
+        typed = {
+            "note": request.POST.get("note", ""),
+            "reason": request.POST.get("reason", ""),
+            "flags_confirmed": request.POST.get("flags_confirmed") == "yes",
+        }
         if request.POST.get("decision") == "approve":
-            submission.approve(request.user)
+            try:
+                submission.approve(request.user, typed["note"], typed["flags_confirmed"])
+            except ValidationError as refused:
+                return self._review(request, submission, " ".join(refused.messages), typed)
             mail.send_review_outcome(submission)
             self.message_user(request, f"Approved: {submission}. The organization was emailed.",
                               messages.SUCCESS)  # fmt: skip
         else:
-            reason = request.POST.get("reason", "").strip()
+            reason = typed["reason"].strip()
             if not reason:
-                self.message_user(request, "Say why, so the organization knows what to change.",
-                                  messages.ERROR)  # fmt: skip
-                return redirect("admin:partners_submission_change", pk)
+                problem = "Say why, so the organization knows what to change."
+                return self._review(request, submission, problem, typed)
             submission.reject(request.user, reason)
             mail.send_review_outcome(submission)
             self.message_user(request, f"Rejected: {submission}. The organization was emailed "

@@ -93,11 +93,18 @@ def send_password_reset(user, uid, token):
 def send_review_outcome(submission):
     """Tell the organization's people whether a curator approved or rejected a submission."""
     group = submission.group
+    if submission.status == submission.Status.REJECTED:
+        template = "review_rejected"
+    elif submission.kind == submission.Kind.ARCHIVE:
+        template = "review_archived"  # its page is gone: no link to it
+    else:
+        template = "review_approved"
     send_to_team(
         group.organization,
-        "review_approved" if submission.status == submission.Status.APPROVED else "review_rejected",
+        template,
         name=submission.data["group"]["name"],
         new=submission.kind == submission.Kind.NEW,
+        archive=submission.kind == submission.Kind.ARCHIVE,
         reason=submission.reason,
         group_url=absolute(group.get_absolute_url()),
         dashboard_url=absolute(reverse("partners:dashboard")),

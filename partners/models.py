@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from directory import snapshots, vetting
+from directory import snapshots
 from directory.models import Group, GroupVersion, Organization
 
 
@@ -171,22 +172,34 @@ class JoinRequest(models.Model):
         self.save()
 
 
-class Submission(models.Model):
-    """A new group, or a change to a published one, waiting for a curator.
+class SubmissionQuerySet(models.QuerySet):
+    def open(self):
+        """Drafts and submissions waiting for review: at most one per group."""
+        return self.filter(status__in=Submission.OPEN)
 
-    `data` is the proposed listing (a directory.snapshots snapshot). A change to
-    a published group leaves the group as it is until a curator approves it.
+
+class Submission(models.Model):
+    """A new group, a change to a published one, or a request to archive one, waiting
+    for a curator.
+
+    `data` is the proposed listing (a directory.snapshots snapshot; for an
+    archive request, the listing as it was when the request was made). A
+    published group stays as it is until a curator approves.
     """
 
     class Kind(models.TextChoices):
         NEW = "new", _("A new group")
         CHANGE = "change", _("A change to a published group")
+        ARCHIVE = "archive", _("A request to archive a published group")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PENDING = "pending", _("Waiting for review")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+
+    # Not decided yet: a group has at most one of these (see the constraint below).
+    OPEN = [Status.DRAFT, Status.PENDING]
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="submissions")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -196,6 +209,11 @@ class Submission(models.Model):
         _("reason for rejecting"),
         blank=True,
         help_text=_("Sent to the organization: say what to change for it to be approved."),
+    )
+    note = models.TextField(
+        "curator's note",
+        blank=True,
+        help_text="Why a curator approved a proposal the checklist flagged.",
     )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -207,10 +225,12 @@ class Submission(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = SubmissionQuerySet.as_manager()
+
     class Meta:
         ordering = ["-updated_at"]
         constraints = [
-            # A group has at most one draft or pending submission: edits update it.
+            # A group has at most one open (Submission.OPEN) submission: edits update it.
             models.UniqueConstraint(
                 fields=["group"],
                 condition=Q(status__in=["draft", "pending"]),
@@ -232,34 +252,120 @@ class Submission(models.Model):
     def get_absolute_url(self):
         return reverse("admin:partners_submission_change", args=[self.pk])
 
+    @classmethod
+    @transaction.atomic
+    def propose(cls, group, data, submitted_by, *, submit=True, note=None):
+        """Send a group's listing (a snapshot) for review, or keep it as a draft.
+
+        The one way a partner's form or CSV file changes a group. A published
+        group stays as visitors see it: the proposal becomes its open change
+        (replacing any open one). Any other group, new or not public, takes the
+        proposal at once, unlisted, and waits as a new group. Submitting says
+        the details are right today. Returns the open submission (None for a
+        draft of a group that is not public).
+        """
+        status = cls.Status.PENDING if submit else cls.Status.DRAFT
+        if submit:
+            today = timezone.localdate().isoformat()
+            data = {**data, "group": {**data["group"], "last_verified_on": today}}
+        if group.pk and group.status == Group.Status.PUBLISHED:
+            return cls._replace_open(group, cls.Kind.CHANGE, status, data, submitted_by)
+        group.status = Group.Status.PENDING if submit else Group.Status.DRAFT
+        snapshots.apply(group, data)
+        GroupVersion.record(
+            group, note or ("Submitted for review" if submit else "Saved as a draft"), submitted_by
+        )
+        group.submissions.open().delete()
+        if not submit:
+            return None
+        return cls.objects.create(
+            group=group, kind=cls.Kind.NEW, status=status, data=data, submitted_by=submitted_by
+        )
+
+    @classmethod
+    @transaction.atomic
+    def archive(cls, group, submitted_by):
+        """A partner archives a group that stopped meeting.
+
+        A published group stays listed: the request waits for a curator like
+        any other change (replacing an open one). Others are archived at once
+        and their open submission withdrawn. Returns the request, or None.
+        """
+        if group.status == Group.Status.PUBLISHED:
+            return cls._replace_open(
+                group, cls.Kind.ARCHIVE, cls.Status.PENDING, snapshots.take(group), submitted_by
+            )
+        group.status = Group.Status.ARCHIVED
+        group.save()
+        group.submissions.open().delete()
+        GroupVersion.record(group, "Archived: stopped meeting", submitted_by)
+        return None
+
+    @classmethod
+    def _replace_open(cls, group, kind, status, data, submitted_by):
+        fields = {"kind": kind, "status": status, "data": data, "submitted_by": submitted_by}
+        submission, _ = cls.objects.update_or_create(
+            group=group,
+            status__in=cls.OPEN,
+            defaults=fields,
+            create_defaults={"group": group, **fields},
+        )
+        return submission
+
     def proposed(self):
         """(group, meetings, focus): the proposal as unsaved objects."""
         return snapshots.build(self.data, self.group)
 
-    def findings(self):
-        """The vetting checklist for the proposal, as it would be if approved."""
+    def checklist(self):
+        """The vetting checklist of the proposal as it would be if approved (a vetting.Tally)."""
         group, meetings, _ = self.proposed()
-        return vetting.evaluate(group, meetings=meetings)
+        return group.checklist(meetings=meetings)
+
+    def needs_a_note(self):
+        """Approving a new group or a change the checklist flags takes a curator's note."""
+        return self.kind != self.Kind.ARCHIVE and self.checklist().flags > 0
+
+    def listing(self):
+        """[(label, text)]: the whole proposed listing in words (snapshots.describe)."""
+        return snapshots.describe(self.data)
 
     def differences(self):
-        """[(label, now, proposed)], against the group as it is now."""
+        """[(label, now, proposed)], in words, against the group as it is now."""
         return snapshots.differences(snapshots.take(self.group), self.data)
 
     @transaction.atomic
-    def approve(self, curator):
+    def approve(self, curator, note="", flags_confirmed=False):
+        """Make the proposal what visitors see (or archive the group).
+
+        A flagged proposal needs `flags_confirmed` and a note saying why, kept
+        here and in the group's history; without them nothing changes
+        (ValidationError).
+        """
+        note = note.strip()
+        if self.needs_a_note() and not (flags_confirmed and note):
+            raise ValidationError(
+                "The checklist flags this proposal. To approve it anyway, tick the box "
+                "confirming you have looked at the flags and write a note saying why."
+            )
         group = self.group
-        if self.kind == self.Kind.CHANGE:
+        if self.kind == self.Kind.ARCHIVE:
+            group.status = Group.Status.ARCHIVED
+            group.save()
+            history = "Archived at the organization's request: stopped meeting"
+        elif self.kind == self.Kind.CHANGE:
             snapshots.apply(group, self.data)
-            note = "Approved a change"
+            history = "Approved a change"
         else:
             snapshots.apply(group, self.data)
             group.status = Group.Status.PUBLISHED
             group.save()
-            note = "Approved and published"
-        self.status = self.Status.APPROVED
+            history = "Approved and published"
+        if note:
+            history = f"{history}. Curator's note: {note}"
+        self.status, self.note = self.Status.APPROVED, note
         self.reviewed_by, self.reviewed_at = curator, timezone.now()
         self.save()
-        GroupVersion.record(group, note, curator)
+        GroupVersion.record(group, history[:200], curator)
 
     @transaction.atomic
     def reject(self, curator, reason):

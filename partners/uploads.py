@@ -11,11 +11,10 @@ import logging
 import threading
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from directory import importer
-from directory.models import Group, GroupVersion
 from partners.models import ImportJob, Submission
 
 logger = logging.getLogger(__name__)
@@ -85,35 +84,17 @@ def run(job_pk):
 
 
 def submit(plan, user):
-    """Send one planned row for review; returns whether it is a new group.
+    """Send one planned row for review (Submission.propose); returns whether it is a new group.
 
     A published group is not changed: the row becomes a change waiting for a
     curator. Other groups are updated (they are not public) and wait too.
     """
-    data = plan.snapshot()
-    data["group"]["last_verified_on"] = timezone.localdate().isoformat()
-    group = plan.group
-    if not plan.is_new and group.status == Group.Status.PUBLISHED:
-        Submission.objects.update_or_create(
-            group=group,
-            status__in=[Submission.Status.DRAFT, Submission.Status.PENDING],
-            defaults={"kind": Submission.Kind.CHANGE, "status": Submission.Status.PENDING,
-                      "data": data, "submitted_by": user},
-            create_defaults={"group": group, "kind": Submission.Kind.CHANGE,
-                             "status": Submission.Status.PENDING, "data": data,
-                             "submitted_by": user},
-        )  # fmt: skip
-        return False
-    created = plan.save(Group.Status.PENDING)
-    GroupVersion.record(plan.group, "Uploaded in a CSV file", user)
-    Submission.objects.filter(
-        group=plan.group, status__in=[Submission.Status.DRAFT, Submission.Status.PENDING]
-    ).delete()
-    Submission.objects.create(
-        group=plan.group,
-        kind=Submission.Kind.NEW,
-        status=Submission.Status.PENDING,
-        data=data,
-        submitted_by=user,
-    )
+    created = plan.is_new
+    plan.group.organization = plan.organization
+    try:
+        Submission.propose(plan.group, plan.snapshot(), user, note="Uploaded in a CSV file")
+    except IntegrityError as error:
+        raise importer.SaveFailed(
+            importer.Problem(plan.number, "-", f"The database refused this row ({error}).")
+        ) from error
     return created

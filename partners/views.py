@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,8 +33,6 @@ from partners.forms import (
     UploadForm,
 )
 from partners.models import ImportJob, Membership, Profile, Submission
-
-OPEN = [Submission.Status.DRAFT, Submission.Status.PENDING]
 
 
 def _organizations(user):
@@ -214,7 +211,7 @@ def group_edit(request, pk):
 def _edit(request, group, title):
     """The group form: straight to the group while it is not public, else a change to review."""
     public = group.status == Group.Status.PUBLISHED
-    open_change = group.submissions.filter(status__in=OPEN).first() if public else None
+    open_change = group.submissions.open().first() if public else None
     if open_change:  # show and edit the change already waiting, not the live listing
         shown, meetings, focus = snapshots.build(open_change.data, group)
     elif group.pk:
@@ -240,9 +237,8 @@ def _edit(request, group, title):
             form.instance, meetings=meetings, focus=form.cleaned_data["focus"]
         )
         submit = request.POST.get("action") == "submit"
-        if submit:  # submitting says the details are right today
-            proposal["group"]["last_verified_on"] = timezone.localdate().isoformat()
-        _save(request, group, proposal, submit, public)
+        Submission.propose(group, proposal, request.user, submit=submit)
+        messages.success(request, _saved_message(group, submit, public))
         return redirect("partners:dashboard")
     return render(
         request,
@@ -259,57 +255,23 @@ def _edit(request, group, title):
     )
 
 
-@transaction.atomic
-def _save(request, group, proposal, submit, public):
-    status = Submission.Status.PENDING if submit else Submission.Status.DRAFT
-    if public:
-        Submission.objects.update_or_create(
-            group=group,
-            status__in=OPEN,
-            defaults={"status": status, "data": proposal, "submitted_by": request.user},
-            create_defaults={"group": group, "kind": Submission.Kind.CHANGE, "status": status,
-                             "data": proposal, "submitted_by": request.user},
-        )  # fmt: skip
-        messages.success(
-            request,
-            (
-                gettext(
-                    "Your changes to “%(name)s” are waiting for review. Visitors see the "
-                    "published listing until a curator approves them."
-                )
-                if submit
-                else gettext(
-                    "Your changes to “%(name)s” are saved as a draft. Submit them when ready."
-                )
-            )
-            % {"name": group},
+def _saved_message(group, submit, public):
+    if public and submit:
+        message = gettext(
+            "Your changes to “%(name)s” are waiting for review. Visitors see the "
+            "published listing until a curator approves them."
         )
-        return
-    group.status = Group.Status.PENDING if submit else Group.Status.DRAFT
-    snapshots.apply(group, proposal)
-    GroupVersion.record(
-        group, "Submitted for review" if submit else "Saved as a draft", request.user
-    )
-    group.submissions.filter(status__in=OPEN).delete()
-    if submit:
-        Submission.objects.create(
-            group=group,
-            kind=Submission.Kind.NEW,
-            status=status,
-            data=proposal,
-            submitted_by=request.user,
+    elif public:
+        message = gettext(
+            "Your changes to “%(name)s” are saved as a draft. Submit them when ready."
         )
-    messages.success(
-        request,
-        (
-            gettext(
-                "“%(name)s” is waiting for review. A curator will check it before it is listed."
-            )
-            if submit
-            else gettext("“%(name)s” is saved as a draft.")
+    elif submit:
+        message = gettext(
+            "“%(name)s” is waiting for review. A curator will check it before it is listed."
         )
-        % {"name": group},
-    )
+    else:
+        message = gettext("“%(name)s” is saved as a draft.")
+    return message % {"name": group}
 
 
 @login_required
@@ -335,18 +297,32 @@ def still_accurate(request, pk):
 
 
 @login_required
-@require_POST
 def archive(request, pk):
+    """Ask first; then archive the group, or, while it is published, ask a curator to."""
     group = _get_group_for_user(request, pk)
-    group.status = Group.Status.ARCHIVED
-    group.save()
-    group.submissions.filter(status__in=OPEN).delete()
-    GroupVersion.record(group, "Archived: stopped meeting", request.user)
-    messages.success(
+    open_submission = group.submissions.open().first()
+    if group.status == Group.Status.ARCHIVED:
+        messages.info(request, gettext("“%(name)s” is already archived.") % {"name": group})
+        return redirect("partners:dashboard")
+    if request.method == "POST":
+        if Submission.archive(group, request.user):
+            message = gettext(
+                "A curator will archive “%(name)s” after checking your request. Until then it "
+                "stays in the directory."
+            )
+        else:
+            message = gettext("“%(name)s” is archived.")
+        messages.success(request, message % {"name": group})
+        return redirect("partners:dashboard")
+    return render(
         request,
-        gettext("“%(name)s” is archived: it no longer shows in the directory.") % {"name": group},
+        "partners/archive.html",
+        {
+            "group": group,
+            "public": group.status == Group.Status.PUBLISHED,
+            "open_submission": open_submission,
+        },
     )
-    return redirect("partners:dashboard")
 
 
 @login_required

@@ -258,13 +258,24 @@ class JourneyTests(TestCase):
         group.refresh_from_db()
         self.assertEqual(group.last_verified_on, date(2026, 11, 24))
 
+        # Archiving a published group is a request: it stays listed until a curator agrees.
         self.client.post(f"/partners/groups/{group.pk}/archive/")
+        group.refresh_from_db()
+        self.assertEqual(group.status, Group.Status.PUBLISHED)
+        self.assertEqual(self.client.get("/groups/tuesday-circle-austin/").status_code, 200)
+        submission = Submission.objects.get(group=group, kind=Submission.Kind.ARCHIVE)
+
+        self.client.force_login(self.curator)
+        self.client.post(
+            f"/admin/partners/submission/{submission.pk}/decide/", {"decision": "approve"}
+        )
+
         group.refresh_from_db()
         self.assertEqual(group.status, Group.Status.ARCHIVED)
         self.assertEqual(self.client.get("/groups/tuesday-circle-austin/").status_code, 404)
         self.assertEqual(
             list(group.versions.values_list("note", flat=True)[:2]),
-            ["Archived: stopped meeting", "Confirmed still accurate"],
+            ["Archived at the organization's request: stopped meeting", "Confirmed still accurate"],
         )
 
     def test_a_report_reaches_the_organizations_dashboard(self):

@@ -181,6 +181,7 @@ def test_an_affiliate_submits_a_group_and_a_curator_approves_it(visit, live_serv
     affiliate.get_by_label("State").select_option("CO")
     affiliate.get_by_label("ZIP code").fill("80202")
     affiliate.get_by_label("Confidentiality policy").fill("What is shared here stays here.")
+    affiliate.get_by_label("Contact email").fill("circle@example.org")
     affiliate.get_by_role("button", name="Submit for review").click()
     expect(affiliate.get_by_text("is waiting for review")).to_be_visible()
     assert Group.objects.get(name="Thursday Evening Circle").status == Group.Status.PENDING
@@ -190,9 +191,31 @@ def test_an_affiliate_submits_a_group_and_a_curator_approves_it(visit, live_serv
     curator.get_by_label("Username").fill("cora")
     curator.get_by_label("Password").fill("curator-password")
     curator.get_by_role("button", name="Log in").click()
-    submission = Submission.objects.get()
-    curator.goto(f"/admin/partners/submission/{submission.pk}/change/")
+    curator.goto("/admin/partners/submission/")
+    curator.get_by_role("link", name="A new group: Thursday Evening Circle").click()
+    # The whole proposed listing, in words.
+    listing = curator.locator("table.listing")
+    for label, text in [
+        ("Name", "Thursday Evening Circle"),
+        ("Description", "A weekly circle for people living with depression."),
+        ("Meeting times", "Thursdays, 6:30 pm (Mountain time)"),
+        ("City", "Denver"),
+        ("State", "Colorado"),
+        ("Contact email", "circle@example.org"),
+    ]:
+        row = listing.locator("tr", has=curator.get_by_role("rowheader", name=label, exact=True))
+        expect(row.get_by_role("cell")).to_have_text(text)
     expect(curator.locator('[data-check="freshness"]')).to_be_visible()
+    assert_accessible(curator)
+
+    # The visitor's page as it would be, marked as a preview.
+    curator.get_by_role("link", name="Preview the public page as it would be").click()
+    expect(curator.get_by_text("Preview — not published.")).to_be_visible()
+    expect(curator.get_by_role("heading", level=1)).to_have_text("Thursday Evening Circle")
+    expect(curator.get_by_text("Thursdays, 6:30 pm (Mountain time)")).to_be_visible()
+    assert Group.objects.get(name="Thursday Evening Circle").status == Group.Status.PENDING
+    curator.get_by_role("link", name="Back to the review").click()
+
     curator.get_by_role("button", name="Approve and publish").click()
     expect(curator.get_by_text("The organization was emailed")).to_be_visible()
 
