@@ -73,11 +73,14 @@ class SubmissionAdmin(admin.ModelAdmin):
     def organization(self, submission):
         return submission.group.organization
 
-    @admin.display(description="flags in the proposal")
+    @admin.display(description="checklist of the proposal")
     def flags(self, submission):
+        """The count every page shows (vetting.Tally), and how many of them are flags."""
         if submission.kind == Submission.Kind.ARCHIVE:
             return None
-        return submission.checklist().flags
+        checklist = submission.checklist()
+        flagged = f" ({checklist.flags} flagged)" if checklist.flags else ""
+        return f"{checklist.summary()}{flagged}"
 
     def get_urls(self):
         decide = self.admin_site.admin_view(self.decide_view)

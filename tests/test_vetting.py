@@ -338,6 +338,38 @@ class OneCountTests(TestCase):
                 self.assertContains(admin_list, "Organization not verified.")
                 self.assertEqual(admin_list.content.decode().count("Not verified since"), day - 24)
 
+    def test_the_review_queue_counts_a_change_the_same_way(self):
+        from partners.models import Membership
+        from tests.test_partners import group_post
+        from tests.test_review import TUESDAY_CIRCLE
+
+        organization = make_organization("Unchecked Network")
+        promise = "A weekly circle that will cure your low mood."
+        group = make_group("Tuesday Circle", organization=organization, description=promise,
+                           last_verified_on=date(2026, 11, 24))  # fmt: skip
+        partner = User.objects.create_user("ana@example.org", "ana@example.org", "x" * 16)
+        Membership.objects.create(user=partner, organization=organization, role="admin")
+        with time_machine.travel(NOON_NOVEMBER_24, tick=False):
+            self.client.force_login(partner)
+            # The same listing, sent again with only its phone number changed.
+            self.client.post(
+                f"/partners/groups/{group.pk}/edit/",
+                group_post("Tuesday Circle", **TUESDAY_CIRCLE | {"description": promise},
+                           contact_phone="(512) 555-0100"),
+            )  # fmt: skip
+            pages = [
+                self.client.get("/groups/"),
+                self.client.get("/groups/tuesday-circle-austin/"),
+                self.client.get("/partners/"),
+            ]
+            self.client.force_login(make_curator())
+            queue = self.client.get("/admin/partners/submission/")
+
+        # Flagged: the promise of a cure; to ask about: the unchecked organization.
+        for response in pages:
+            self.assertContains(response, "2 things to ask about")
+        self.assertContains(queue, "2 things to ask about (1 flagged)")
+
     def test_the_dashboard_count_leads_to_what_to_do(self):
         from partners.models import Membership
 
