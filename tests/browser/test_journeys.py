@@ -290,7 +290,7 @@ def test_curator_pages_pass_axe_and_are_photographed(visit):
         "admin-home": "/admin/",
         "admin-groups": "/admin/directory/group/",
         "admin-group": f"/admin/directory/group/{group.pk}/change/",
-        "admin-review-list": "/admin/directory/grouptoreview/",
+        "admin-review-list": "/admin/directory/group/?look=any",
         "admin-submissions": "/admin/partners/submission/",
         "admin-submission": f"/admin/partners/submission/{submission.pk}/change/",
         "admin-reports": "/admin/directory/problemreport/",
