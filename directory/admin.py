@@ -21,6 +21,7 @@ from directory.models import (
     ProblemReport,
     VettingResult,
 )
+from partners.admin import TeamChangeInline
 
 
 @admin.register(Organization)
@@ -30,6 +31,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ["name", "website"]
     prepopulated_fields = {"slug": ["name"]}
     actions = ["mark_verified"]
+    inlines = [TeamChangeInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(group_count=Count("groups"))
