@@ -4,6 +4,7 @@
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -80,3 +81,47 @@ def _team_emails(organization):
 
 def _date(day):
     return f"{day:%B} {day.day}, {day.year}" if day else "never"
+
+
+# Team requests: a curator passes a join request to an existing organization's admins.
+
+
+def send_team_request(team_request):
+    """Ask the organization's admins to accept or decline someone; returns their emails."""
+    organization = team_request.organization
+    admins = sorted(
+        organization.memberships.filter(role="admin")
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    context = {
+        "join_request": team_request.join_request,
+        "organization": organization,
+        "team_url": absolute(reverse("partners:team", args=[organization.slug])),
+    }
+    subject = render_to_string("partners/emails/team_request_subject.txt", context)
+    body = render_to_string("partners/emails/team_request.txt", context)
+    send_mail(" ".join(subject.split()), body, None, admins)
+    return admins
+
+
+def send_team_request_accepted(team_request):
+    """Tell someone who already has a password that they are on the team (someone without
+    one gets send_invitation instead)."""
+    context = {
+        "organization": team_request.organization,
+        "sign_in_url": absolute(reverse("partners:sign_in")),
+    }
+    subject = render_to_string("partners/emails/team_request_accepted_subject.txt", context)
+    body = render_to_string("partners/emails/team_request_accepted.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [team_request.email])
+
+
+def send_team_request_declined(team_request):
+    context = {
+        "organization": team_request.organization,
+        "join_url": absolute(reverse("partners:join")),
+    }
+    subject = render_to_string("partners/emails/team_request_declined_subject.txt", context)
+    body = render_to_string("partners/emails/team_request_declined.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [team_request.email])
