@@ -313,6 +313,7 @@ def test_someone_asks_to_join_an_existing_organization_and_its_admin_accepts(vis
         "I lead the Thursday circle in Eastside."
     )
     newcomer.get_by_role("button", name="Send the request").click()
+    expect(newcomer.get_by_role("heading", name="Thank you")).to_be_visible()
 
     # The curator sees that it names an existing organization, side by side, and asks
     # that organization's admins instead of handing it over.
@@ -321,6 +322,7 @@ def test_someone_asks_to_join_an_existing_organization_and_its_admin_accepts(vis
     curator.get_by_label("Username").fill("cora")
     curator.get_by_label("Password").fill("curator-password")
     curator.get_by_role("button", name="Log in").click()
+    curator.wait_for_url("**/admin/")
     curator.goto("/admin/partners/joinrequest/")
     expect(curator.locator("td.field-existing")).to_have_text(re.compile(r"same name"))
     curator.get_by_role("link", name="Riverbend Peer Network").click()
