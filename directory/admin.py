@@ -22,6 +22,7 @@ from directory.models import (
     ProblemReport,
     VettingResult,
 )
+from partners.admin import TeamChangeInline
 
 # Django's permission groups are not used (curators are staff with every right); their
 # "Groups" entry beside the directory's would be one "Groups" too many.
@@ -44,6 +45,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ["name", "website"]
     prepopulated_fields = {"slug": ["name"]}
     actions = ["mark_verified"]
+    inlines = [TeamChangeInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(group_count=Count("groups"))

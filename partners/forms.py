@@ -201,3 +201,12 @@ class InviteForm(forms.Form):
         ).exists():
             raise forms.ValidationError("This person is already on your team.")
         return email
+
+
+class TeamRequestForm(forms.Form):
+    """An organization's admin answering someone a curator passed on."""
+
+    role = forms.ChoiceField(
+        label=_("Their role"), choices=Membership.Role.choices, initial=Membership.Role.EDITOR
+    )
+    decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("decline", _("Decline"))])

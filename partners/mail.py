@@ -43,11 +43,15 @@ class PlainTextEmail(EmailMessage):
 
 def send(user, template, **context):
     """Email `user` templates/partners/emails/<template>.txt, in their language."""
-    context["user"] = user
-    with translation.override(Profile.language_of(user)):
+    send_to_address(user.email, Profile.language_of(user), template, user=user, **context)
+
+
+def send_to_address(address, language, template, **context):
+    """Email one address templates/partners/emails/<template>.txt in `language`."""
+    with translation.override(language):
         subject = render_to_string(f"partners/emails/{template}_subject.txt", context)
         body = render_to_string(f"partners/emails/{template}.txt", context)
-    PlainTextEmail(" ".join(subject.split()), body, to=[user.email]).send()
+    PlainTextEmail(" ".join(subject.split()), body, to=[address]).send()
 
 
 def send_to_team(organization, template, **context):
@@ -118,4 +122,46 @@ def send_freshness_reminder(organization, groups):
         groups=groups,
         hide_months=settings.FRESHNESS_HIDE_MONTHS,
         dashboard_url=absolute(reverse("partners:dashboard")),
+    )
+
+
+# Team requests: a curator passes a join request to an existing organization's admins.
+
+
+def send_team_request(team_request):
+    """Ask the organization's admins to accept or decline someone, each in their language;
+    returns their emails."""
+    organization = team_request.organization
+    admins = organization.memberships.filter(role="admin").exclude(user__email="")
+    admins = [m.user for m in admins.select_related("user__profile").order_by("user__email")]
+    for admin in admins:
+        send(
+            admin,
+            "team_request",
+            join_request=team_request.join_request,
+            organization=organization,
+            team_url=absolute(reverse("partners:team", args=[organization.slug])),
+        )
+    return [admin.email for admin in admins]
+
+
+def send_team_request_accepted(team_request, user):
+    """Tell someone who already has a password that they are on the team (someone without
+    one gets send_invitation instead)."""
+    send(
+        user,
+        "team_request_accepted",
+        organization=team_request.organization,
+        sign_in_url=absolute(reverse("partners:sign_in")),
+    )
+
+
+def send_team_request_declined(team_request):
+    """To the person who asked, in the language they asked in (they may have no account)."""
+    send_to_address(
+        team_request.email,
+        team_request.join_request.language,
+        "team_request_declined",
+        organization=team_request.organization,
+        join_url=absolute(reverse("partners:join")),
     )

@@ -5,10 +5,28 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from directory import snapshots
 from directory.models import Group, GroupVersion, Organization
+from partners import matching
+
+
+def account_for(email, name="", language=None):
+    """The person with this email, or a new account for them without a password yet
+    (they choose one from their invitation), written to in `language`."""
+    email = email.strip().lower()
+    user, created = get_user_model().objects.get_or_create(
+        email__iexact=email,
+        defaults={"username": email, "email": email, "first_name": name[:150]},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save()
+        if language:
+            Profile.remember_language(user, language)
+    return user
 
 
 class Membership(models.Model):
@@ -17,6 +35,10 @@ class Membership(models.Model):
     class Role(models.TextChoices):
         EDITOR = "editor", _("Editor: adds and updates groups")
         ADMIN = "admin", _("Admin: also invites others")
+
+        def short(self):
+            """“Editor” or “Admin”, in the reader's language."""
+            return str(self.label).split(":")[0]
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -36,10 +58,87 @@ class Membership(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} ({self.get_role_display().split(':')[0]}, {self.organization})"
+        return f"{self.user} ({self.Role(self.role).short()}, {self.organization})"
 
     def get_absolute_url(self):
         return reverse("partners:team", args=[self.organization.slug])
+
+    @transaction.atomic
+    def grant(self, by, kind=None):
+        """Save this new membership and record in the team history who granted it.
+        Every way onto a team goes through here."""
+        self.save()
+        TeamChange.record(
+            self.organization, kind or TeamChange.Kind.ADDED, self.user.email, self.role, by
+        )
+
+
+class TeamChange(models.Model):
+    """An organization's team history: who asked to join, was added, accepted or declined,
+    with which role, by whom, when."""
+
+    class Kind(models.TextChoices):
+        REQUESTED = "requested", _("Asked to join")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        ADDED = "added", _("Added")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        REMOVED = "removed", _("Removed")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="team_changes"
+    )
+    email = models.EmailField(help_text=_("The person the change is about."))
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    role = models.CharField(max_length=10, choices=Membership.Role.choices, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Who made the change: one of the organization's admins, or a curator."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pk"]  # newest first
+
+    def __str__(self):
+        return f"{self.organization}: {self.describe()}"
+
+    def get_absolute_url(self):
+        return reverse("partners:team", args=[self.organization.slug])
+
+    @classmethod
+    def record(cls, organization, kind, email, role="", by=None):
+        user = by if by is not None and by.is_authenticated else None
+        return cls.objects.create(
+            organization=organization, kind=kind, email=email.lower(), role=role, by=user
+        )
+
+    def who(self):
+        """Who made the change, as the team reads it."""
+        if self.by is None:
+            return gettext("Someone")
+        if self.by.is_staff:
+            return gettext("A groupfinder curator")
+        return self.by.email
+
+    def describe(self):
+        """The change in one sentence, like “ana@example.org added bo@example.org as Editor”."""
+        role = Membership.Role(self.role).short() if self.role else ""
+        words = {"who": self.who(), "email": self.email, "role": role}
+        return {
+            self.Kind.REQUESTED: gettext(
+                "%(who)s passed on the request of %(email)s to join the team"
+            ),
+            self.Kind.ACCEPTED: gettext("%(who)s accepted %(email)s as %(role)s"),
+            self.Kind.DECLINED: gettext("%(who)s declined the request of %(email)s"),
+            self.Kind.ADDED: gettext("%(who)s added %(email)s as %(role)s"),
+            self.Kind.ROLE_CHANGED: gettext("%(who)s made %(email)s %(role)s"),
+            self.Kind.REMOVED: gettext("%(who)s removed %(email)s from the team"),
+        }[self.kind] % words
 
 
 class Profile(models.Model):
@@ -92,11 +191,18 @@ class Profile(models.Model):
 
 
 class JoinRequest(models.Model):
-    """An organization asking to list its groups; a curator approves it in the admin."""
+    """An organization asking to list its groups; a curator decides in the admin.
+
+    Deciding is one of the methods below, never an edit of `status`: a request that
+    names an organization already in the directory goes to that organization's admins
+    (ask_admins), so that nobody gains a role in it without one of them saying yes.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for a curator")
-        APPROVED = "approved", _("Approved")
+        APPROVED = "approved", _("Approved: a new organization")
+        ASKED = "asked", _("Passed to an existing organization's admins")
+        JOINED = "joined", _("Added to an existing organization by a curator")
         DECLINED = "declined", _("Declined")
 
     organization_name = models.CharField(_("name of your organization"), max_length=200)
@@ -110,7 +216,9 @@ class JoinRequest(models.Model):
         max_length=3000,
         help_text=_("Who you are, where your groups meet and who leads them."),
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, editable=False
+    )
     language = models.CharField(
         _("language"),
         max_length=10,
@@ -120,7 +228,12 @@ class JoinRequest(models.Model):
         help_text=_("The language the request was written in: the invitation is sent in it."),
     )
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.SET_NULL, editable=False
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        editable=False,
+        help_text="The organization it was decided for: new, or an existing one.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -142,33 +255,161 @@ class JoinRequest(models.Model):
     def get_absolute_url(self):
         return reverse("admin:partners_joinrequest_change", args=[self.pk])
 
-    @transaction.atomic
-    def approve(self, curator):
-        """Create the organization (unverified) and its first admin; returns the person,
-        who still has to be sent the invitation to choose a password."""
-        organization, _ = Organization.objects.get_or_create(
-            name=self.organization_name, defaults={"website": self.website}
+    def existing_organizations(self, candidates=None):
+        """[matching.Match]: the organizations already in the directory that this request
+        may be about, each with why, the likeliest first. `candidates` lets a page of
+        requests share one load."""
+        matches = (candidates or matching.Candidates.load()).find(
+            self.organization_name, self.website, self.contact_email
         )
-        email = self.contact_email.lower()
-        user, created = get_user_model().objects.get_or_create(
-            email__iexact=email,
-            defaults={"username": email, "email": email, "first_name": self.contact_name[:150]},
-        )
-        if created:
-            user.set_unusable_password()
-            user.save()
-            Profile.remember_language(user, self.language)
-        Membership.objects.get_or_create(
-            user=user, organization=organization, defaults={"role": Membership.Role.ADMIN}
-        )
-        self.status, self.organization = self.Status.APPROVED, organization
+        if self.status == self.Status.APPROVED:  # not the one it created
+            matches = [m for m in matches if m.organization.pk != self.organization_id]
+        return matches
+
+    def name_taken(self):
+        """The organization that already has exactly this name (case aside), if any."""
+        return Organization.objects.filter(name__iexact=self.organization_name.strip()).first()
+
+    def _decide(self, status, curator, organization=None):
+        self.status, self.organization = status, organization
         self.reviewed_by, self.reviewed_at = curator, timezone.now()
         self.save()
+
+    def _check_pending(self):
+        """Lock the row and refuse if someone decided meanwhile (two curators, one request)."""
+        current = JoinRequest.objects.select_for_update().get(pk=self.pk)
+        if current.status != self.Status.PENDING:
+            raise ValidationError(f"“{self}” was already decided: {current.get_status_display()}.")
+
+    @transaction.atomic
+    def approve(self, curator):
+        """Create a new organization (unverified) with the requester as its first admin;
+        returns the person, who still has to be sent the invitation to choose a password.
+        Refused when an organization of that name exists: that one's admins decide."""
+        self._check_pending()
+        if existing := self.name_taken():
+            raise ValidationError(
+                f"An organization named “{existing}” exists already, so none can be created "
+                f"with that name. Ask its admins to add {self.contact_name}, or decline."
+            )
+        organization = Organization.objects.create(
+            name=self.organization_name.strip(), website=self.website
+        )
+        user = account_for(self.contact_email, self.contact_name, self.language)
+        Membership(user=user, organization=organization, role=Membership.Role.ADMIN).grant(curator)
+        self._decide(self.Status.APPROVED, curator, organization)
         return user
 
+    @transaction.atomic
+    def ask_admins(self, curator, organization):
+        """Pass the request to an existing organization's admins, who accept or decline it
+        on their team page. Returns the TeamRequest, whose admins still have to be emailed."""
+        self._check_pending()
+        if self.is_member_of(organization):
+            raise ValidationError(
+                f"{self.contact_email} is already on the team of {organization}: "
+                "close the request instead."
+            )
+        if not organization.memberships.filter(role=Membership.Role.ADMIN).exists():
+            raise ValidationError(
+                f"{organization} has no admin to ask. If you have checked that "
+                f"{self.contact_email} speaks for it, add them to its team in Memberships, "
+                "then close this request."
+            )
+        team_request = TeamRequest.objects.create(
+            organization=organization, join_request=self, asked_by=curator
+        )
+        TeamChange.record(organization, TeamChange.Kind.REQUESTED, self.contact_email, by=curator)
+        self._decide(self.Status.ASKED, curator, organization)
+        return team_request
+
+    @transaction.atomic
+    def close_as_member(self, curator, organization):
+        """Close a request whose person a curator has already put on the team
+        (through the Membership admin, which records it)."""
+        self._check_pending()
+        if not self.is_member_of(organization):
+            raise ValidationError(
+                f"{self.contact_email} is not on the team of {organization}: add them in "
+                "Memberships first."
+            )
+        self._decide(self.Status.JOINED, curator, organization)
+
+    @transaction.atomic
     def decline(self, curator):
-        self.status = self.Status.DECLINED
-        self.reviewed_by, self.reviewed_at = curator, timezone.now()
+        self._check_pending()
+        self._decide(self.Status.DECLINED, curator)
+
+    def is_member_of(self, organization):
+        return organization.memberships.filter(user__email__iexact=self.contact_email).exists()
+
+
+class TeamRequest(models.Model):
+    """A curator passing a join request to an existing organization's admins: one of them
+    accepts the person onto the team, with a role, or declines."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the organization's admins")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="team_requests"
+    )
+    join_request = models.OneToOneField(
+        JoinRequest, on_delete=models.CASCADE, related_name="team_request"
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, editable=False
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.join_request.contact_email} → {self.organization}"
+
+    def get_absolute_url(self):
+        return reverse("partners:team", args=[self.organization.slug])
+
+    @property
+    def email(self):
+        return self.join_request.contact_email.lower()
+
+    def _check_pending(self):
+        current = TeamRequest.objects.select_for_update().get(pk=self.pk)
+        if current.status != self.Status.PENDING:
+            raise ValidationError(gettext("This request was already answered."))
+
+    @transaction.atomic
+    def accept(self, by, role=Membership.Role.EDITOR):
+        """Put the person on the team with `role`. Returns their membership; if they
+        have no password yet they still have to be sent the invitation to choose one."""
+        self._check_pending()
+        request = self.join_request
+        user = account_for(self.email, request.contact_name, request.language)
+        membership = self.organization.memberships.filter(user=user).first()
+        if membership is None:  # someone may have invited them meanwhile
+            membership = Membership(user=user, organization=self.organization, role=role)
+            membership.grant(by, TeamChange.Kind.ACCEPTED)
+        self.status, self.decided_by, self.decided_at = self.Status.ACCEPTED, by, timezone.now()
+        self.save()
+        return membership
+
+    @transaction.atomic
+    def decline(self, by):
+        self._check_pending()
+        TeamChange.record(self.organization, TeamChange.Kind.DECLINED, self.email, by=by)
+        self.status, self.decided_by, self.decided_at = self.Status.DECLINED, by, timezone.now()
         self.save()
 
 

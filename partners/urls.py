@@ -27,4 +27,9 @@ urlpatterns = [
     path("<slug:organization>/groups/new/", views.group_add, name="group_add"),
     path("<slug:organization>/upload/", views.upload, name="upload"),
     path("<slug:organization>/team/", views.team, name="team"),
+    path(
+        "<slug:organization>/team/requests/<int:pk>/",
+        views.team_request,
+        name="team_request",
+    ),
 ]

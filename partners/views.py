@@ -6,9 +6,9 @@ signed-in person's memberships, so another organization's group is a 404.
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,9 +30,10 @@ from partners.forms import (
     NewPasswordForm,
     PasswordResetForm,
     SignInForm,
+    TeamRequestForm,
     UploadForm,
 )
-from partners.models import ImportJob, Membership, Profile, Submission
+from partners.models import ImportJob, Membership, Profile, Submission, TeamRequest, account_for
 
 
 def _organizations(user):
@@ -406,25 +407,65 @@ def team(request, organization):
     form = InviteForm(request.POST or None, organization=organization)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        user, created = get_user_model().objects.get_or_create(
-            email__iexact=email, defaults={"username": email, "email": email}
+        user = account_for(email, language=request.LANGUAGE_CODE)
+        Membership(user=user, organization=organization, role=form.cleaned_data["role"]).grant(
+            request.user
         )
-        if created:
-            user.set_unusable_password()
-            user.save()
-            Profile.remember_language(user, request.LANGUAGE_CODE)
-        Membership.objects.create(
-            user=user, organization=organization, role=form.cleaned_data["role"]
-        )
-        if created or not user.has_usable_password():
+        if not user.has_usable_password():
             mail.send_invitation(user, organization, invited_by=request.user)
         messages.success(
             request, gettext("%(email)s is on the team and has been emailed.") % {"email": email}
         )
         return redirect("partners:team", organization.slug)
     members = organization.memberships.select_related("user").order_by("user__email")
+    team_requests = organization.team_requests.filter(
+        status=TeamRequest.Status.PENDING
+    ).select_related("join_request")
     return render(
         request,
         "partners/team.html",
-        {"organization": organization, "form": form, "members": members},
+        {
+            "organization": organization,
+            "form": form,
+            "members": members,
+            "team_requests": [(r, TeamRequestForm(prefix=str(r.pk))) for r in team_requests],
+            "history": organization.team_changes.select_related("by"),
+        },
     )
+
+
+@login_required
+@require_POST
+def team_request(request, organization, pk):
+    """An admin accepts someone a curator passed on (with a role), or declines."""
+    organization = _get_organization_for_user(request, organization, admin=True)
+    team_request = get_object_or_404(
+        organization.team_requests.select_related("join_request"), pk=pk
+    )
+    form = TeamRequestForm(request.POST, prefix=str(pk))
+    name = team_request.join_request.contact_name
+    try:
+        if form.is_valid() and form.cleaned_data["decision"] == "accept":
+            membership = team_request.accept(request.user, form.cleaned_data["role"])
+            if membership.user.has_usable_password():
+                mail.send_team_request_accepted(team_request, membership.user)
+            else:
+                mail.send_invitation(membership.user, organization, invited_by=request.user)
+            messages.success(
+                request,
+                gettext("%(name)s is on your team as %(role)s, and has been emailed.")
+                % {"name": name, "role": Membership.Role(membership.role).short()},
+            )
+        elif form.is_valid():
+            team_request.decline(request.user)
+            mail.send_team_request_declined(team_request)
+            messages.success(
+                request,
+                gettext("You declined the request of %(name)s, who has been emailed.")
+                % {"name": name},
+            )
+        else:
+            messages.error(request, gettext("Choose a role, then accept or decline."))
+    except ValidationError as refusal:
+        messages.error(request, refusal.message)
+    return redirect("partners:team", organization.slug)

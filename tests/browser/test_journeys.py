@@ -317,3 +317,60 @@ def test_zoomed_to_200_percent_and_in_forced_colours(visit):
     assert outline != "none"
     assert_accessible(contrast)
     screenshot(contrast, "search-forced-colours")
+
+
+def test_someone_asks_to_join_an_existing_organization_and_its_admin_accepts(visit):
+    organization = make_organization(
+        "Riverbend Peer Network", website="https://riverbend.org", verified=True
+    )
+    bo = User.objects.create_user("bo@riverbend.org", "bo@riverbend.org", "a long passphrase")
+    Membership.objects.create(user=bo, organization=organization, role="admin")
+    make_curator("cora")
+
+    newcomer = visit().page
+    newcomer.goto("/partners/join/")
+    newcomer.get_by_label("Name of your organization").fill("Riverbend Peer Network")
+    newcomer.get_by_label("Your name").fill("Mallory Reyes")
+    newcomer.get_by_label("Your email").fill("mallory@riverbend.org")
+    newcomer.get_by_label("About your organization and its groups").fill(
+        "I lead the Thursday circle in Eastside."
+    )
+    newcomer.get_by_role("button", name="Send the request").click()
+    expect(newcomer.get_by_role("heading", name="Thank you")).to_be_visible()
+
+    # The curator sees that it names an existing organization, side by side, and asks
+    # that organization's admins instead of handing it over.
+    curator = visit().page
+    curator.goto("/admin/login/")
+    curator.get_by_label("Username").fill("cora")
+    curator.get_by_label("Password").fill("curator-password")
+    curator.get_by_role("button", name="Log in").click()
+    curator.wait_for_url("**/admin/")
+    curator.goto("/admin/partners/joinrequest/")
+    expect(curator.locator("td.field-existing")).to_have_text(re.compile(r"same name"))
+    curator.get_by_role("link", name="Riverbend Peer Network").click()
+    table = curator.get_by_role("table", name=re.compile("This request beside"))
+    expect(table).to_contain_text("bo@riverbend.org (Admin")
+    expect(table).to_contain_text("same email domain as its member bo@riverbend.org")
+    expect(curator.get_by_text("A new organization can't be created")).to_be_visible()
+    assert_accessible(curator)
+    assert screenshot(curator, "admin-join-request") == {"phone": 0, "desktop": 0}
+    curator.get_by_role("button", name="Ask the admins of Riverbend Peer Network").click()
+    expect(curator.get_by_text("Asked the admins of Riverbend Peer Network")).to_be_visible()
+
+    # Bo, its admin, accepts Mallory on the team page.
+    admin = visit().page
+    admin.goto("/partners/sign-in/")
+    admin.get_by_label("Email or username").fill("bo@riverbend.org")
+    admin.get_by_label("Password").fill("a long passphrase")
+    admin.get_by_role("button", name="Sign in").click()
+    admin.get_by_role("link", name="Your team").click()
+    request = admin.get_by_role("region", name="Mallory Reyes (mallory@riverbend.org)")
+    expect(request).to_contain_text("I lead the Thursday circle in Eastside.")
+    assert_accessible(admin)
+    assert screenshot(admin, "partner-team-request") == {"phone": 0, "desktop": 0}
+    request.get_by_label("Their role").select_option("editor")
+    request.get_by_role("button", name="Accept Mallory Reyes").click()
+    expect(admin.get_by_text("Mallory Reyes is on your team as Editor")).to_be_visible()
+    expect(admin.get_by_text("bo@riverbend.org accepted mallory@riverbend.org")).to_be_visible()
+    assert Membership.objects.get(user__email="mallory@riverbend.org").role == "editor"
