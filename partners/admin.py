@@ -25,14 +25,7 @@ class JoinRequestAdmin(admin.ModelAdmin):
     are what the person sent, kept as sent; decisions are the actions and the buttons
     of the change page (decide_view), each saying what it did."""
 
-    list_display = [
-        "organization_name",
-        "contact_name",
-        "contact_email",
-        "existing",
-        "status",
-        "created_at",
-    ]
+    list_display = ["asked_for", "person", "email", "existing", "status", "received"]
     list_filter = ["status"]
     search_fields = ["organization_name", "contact_name", "contact_email", "website"]
     fields = [
@@ -61,6 +54,23 @@ class JoinRequestAdmin(admin.ModelAdmin):
         for join_request in changelist.result_list:
             join_request.matches = join_request.existing_organizations(candidates)
         return changelist
+
+    # The join form's labels ("your name") are the requester's; these are the curators'.
+    @admin.display(description="organization, as they named it", ordering="organization_name")
+    def asked_for(self, join_request):
+        return join_request.organization_name
+
+    @admin.display(description="who asked", ordering="contact_name")
+    def person(self, join_request):
+        return join_request.contact_name
+
+    @admin.display(description="their email", ordering="contact_email")
+    def email(self, join_request):
+        return join_request.contact_email
+
+    @admin.display(description="received", ordering="created_at")
+    def received(self, join_request):
+        return join_request.created_at
 
     @admin.display(description="matches an existing organization")
     def existing(self, join_request):

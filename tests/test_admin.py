@@ -233,3 +233,22 @@ class CuratorWordsTests(TestCase):
         self.assertContains(organizations, "By checked by a curator")
         self.assertNotContains(groups, "By verified")
         self.assertNotContains(organizations, "By verified")
+
+    def test_join_requests_in_curators_words(self):
+        from partners.models import JoinRequest
+
+        self.client.force_login(make_curator())
+        JoinRequest.objects.create(
+            organization_name="Mile High Mood Collective",
+            contact_name="Ana Ruiz",
+            contact_email="ana@example.org",
+            about="We run three peer support groups in Denver.",
+        )
+
+        response = self.client.get("/admin/partners/joinrequest/")
+
+        self.assertContains(response, "Mile High Mood Collective")
+        self.assertContains(response, "Organization, as they named it")
+        self.assertContains(response, "Who asked")
+        self.assertNotContains(response, "Your name")
+        self.assertNotContains(response, "Your email")
