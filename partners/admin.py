@@ -128,7 +128,8 @@ class JoinRequestAdmin(admin.ModelAdmin):
         organization = None
         if decision in ("ask", "close"):
             chosen = request.POST.get("organization", "")
-            organization = get_object_or_404(Organization, pk=chosen if chosen.isdigit() else None)
+            chosen = chosen if chosen.isascii() and chosen.isdigit() else None
+            organization = get_object_or_404(Organization, pk=chosen)
         try:
             if decision == "create":
                 self._create(request, join_request)
