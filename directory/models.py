@@ -168,7 +168,7 @@ class GroupQuerySet(models.QuerySet):
     def matching(self, text):
         """Groups whose name, description or organization's name holds every word of `text`."""
         query = self
-        for word in text.split():
+        for word in dict.fromkeys(text.split()):  # each word once
             query = query.filter(
                 Q(name__icontains=word)
                 | Q(description__icontains=word)

@@ -2,10 +2,13 @@
 
 import re
 from datetime import date, datetime, time
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import time_machine
+from django.db import connection
 from django.test import TestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 from geopy.distance import great_circle
 
 from directory.models import Group
@@ -514,3 +517,43 @@ class WhenGroupsMeetTests(SearchTestCase):
         response = self.search()
 
         self.assertContains(response, "Tuesdays, 7–8:30 pm Central time")
+
+
+class BoundedWorkTests(SearchTestCase):
+    """Whatever its URL, a search does a small, bounded amount of work."""
+
+    def worst_url(self, **extra):
+        """Every multiple-choice parameter repeated far past its number of choices."""
+        params = [
+            *[("day", day) for day in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] * 36],
+            *[("time", part) for part in ["morning", "afternoon", "evening"] * 50],
+            *[("format", value) for value in Group.Format.values * 10],
+            *[("attendance", value) for value in ["in_person", "online"] * 10],
+            *[("membership", value) for value in Group.Membership.values * 10],
+            *[("leader", value) for value in Group.LeaderType.values * 10],
+            *[("cost", value) for value in Group.Cost.values * 10],
+            *[("focus", value) for value in ["women", "men", "parents"] * 10],
+            *[("language", value) for value in ["en", "es", "vi"] * 10],
+            *extra.items(),
+        ]
+        return "/groups/?" + urlencode(params)
+
+    def test_repeated_choices_count_once_in_the_query(self):
+        make_group("Tuesday Circle", focus=["women"])
+        make_online_group("Online Circle", focus=["women"], meeting={"days": "sat"})
+        make_group("Sunday Circle", focus=["men"], meeting={"days": "sun"}, format="process")
+        for extra in ({}, {"near": "78701"}):
+            with self.subTest(**extra), CaptureQueriesContext(connection) as queries:
+                response = self.client.get(self.worst_url(**extra))
+
+                self.assertEqual(response.status_code, 200)
+                # The filters still mean what they say.
+                self.assertEqual(
+                    sorted(result_slugs(response)),
+                    ["online-circle", "sunday-circle-austin", "tuesday-circle-austin"],
+                )
+                sql = [query["sql"] for query in queries]
+                # One condition per day and time of day (7 × 3), in each part of the search.
+                self.assertLessEqual(max(text.count("meeting_slots") for text in sql), 2 * 21)
+                self.assertLess(max(len(text) for text in sql), 16 * 1024)
+                self.assertLess(sum(len(text) for text in sql), 32 * 1024)
