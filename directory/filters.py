@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from directory import geo, schedule
-from directory.codes import LANGUAGES
+from directory.codes import LANGUAGES, US_REGIONS
 from directory.models import Focus, Group, TimeOfDay
 
 DEFAULT_RADIUS = 25
@@ -260,7 +260,8 @@ class GroupFilter(django_filters.FilterSet):
         to join online and the list without a place most trusted first (trust_rank),
         then by name."""
         if self.place:
-            return NearbyThenOnline(self.qs, self.place, self.form.cleaned_data["radius"])
+            data = self.form.cleaned_data
+            return NearbyThenOnline(self.qs, self.place, data["radius"], data.get("attendance"))
         return self.qs.order_by("trust_rank", "name", "pk")
 
     def filter_q(self, queryset, name, value):
@@ -285,30 +286,54 @@ class NearbyThenOnline:
     """A search near a place, paged as one list: the groups within the radius,
     nearest first, then the groups to join online, most trusted first.
 
+    Asking for one way of attending lists one part: `in_person`, the groups
+    within the radius (hybrid ones too) and nothing online; `online`, the groups
+    to join online at any distance (hybrid ones too) and no nearby part. Both
+    or neither: both parts, hybrid groups within the radius among the nearby ones.
+
     Each part is its own query on its own index, and a page reads one part, or
-    both on the page where they meet. Both parts are counted in one query; the
+    both on the page where they meet. The parts are counted in one query; the
     online part only up to settings.SEARCH_ONLINE_LIMIT, past which the page
     says "more than" (counting ten thousand online groups exactly would cost
     more than the rest of the search together, and nobody pages that far).
     """
 
-    def __init__(self, groups, place, radius):
+    def __init__(self, groups, place, radius, attendance=()):
         self.limit = settings.SEARCH_ONLINE_LIMIT
-        self.nearby = groups.nearby(place, radius)
-        self.online = groups.online_for(place, radius).annotate(
-            distance=Value(None, output_field=FloatField())
-        )
+        self.db = groups.db
+        wanted = set(attendance or ()) or {"in_person", "online"}
+        self.nearby = groups.nearby(place, radius) if "in_person" in wanted else None
+        self.online = None
+        if "online" in wanted:
+            beyond = radius if self.nearby is not None else None
+            self.online = groups.online_for(place, beyond).annotate(
+                distance=Value(None, output_field=FloatField())
+            )
+        self.region_name = US_REGIONS.get(place.region, "")
+
+    @property
+    def in_person_only(self):
+        return self.online is None
+
+    @property
+    def online_only(self):
+        return self.nearby is None
 
     @cached_property
     def counts(self):
-        """(nearby, online), online counted up to the limit + 1."""
-        nearby_sql, nearby_params = _count_sql(self.nearby)
-        online_sql, online_params = _count_sql(self.online, limit=self.limit + 1)
-        with connections[self.nearby.db].cursor() as cursor:
+        """(nearby, online), online counted up to the limit + 1; 0 for a part not listed."""
+        parts = [
+            _count_sql(self.nearby) if self.nearby is not None else None,
+            _count_sql(self.online, limit=self.limit + 1) if self.online is not None else None,
+        ]
+        listed = [part for part in parts if part]
+        with connections[self.db].cursor() as cursor:
             cursor.execute(
-                f"SELECT ({nearby_sql}), ({online_sql})", [*nearby_params, *online_params]
+                "SELECT " + ", ".join(f"({sql})" for sql, _ in listed),
+                [param for _, params in listed for param in params],
             )
-            return cursor.fetchone()
+            row = iter(cursor.fetchone())
+        return tuple(next(row) if part else 0 for part in parts)
 
     @property
     def nearby_count(self):
@@ -331,7 +356,7 @@ class NearbyThenOnline:
         rows = []
         if page.start < nearby_count:
             rows += self.nearby[page.start : min(page.stop, nearby_count)]
-        if page.stop > nearby_count:
+        if page.stop > nearby_count and self.online is not None:
             rows += self.online[max(page.start - nearby_count, 0) : page.stop - nearby_count]
         return rows
 

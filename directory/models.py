@@ -190,25 +190,27 @@ class GroupQuerySet(models.QuerySet):
             .order_by("distance", "name", "pk")
         )
 
-    def online_for(self, place, radius_miles):
-        """The groups to join online from a place: the part after nearby().
+    def online_for(self, place, beyond_miles=None):
+        """The groups to join online from a place, most trusted first.
 
         Groups with nothing flagged by the checklist come first, and among them
         those of a checked organization (trust_rank), each rank by name.
 
-        Online groups and hybrid groups beyond the radius (those within it are
-        in nearby()) that accept members from the place's state; only those
-        that accept anyone when the state is unknown.
+        Online and hybrid groups, at any distance, that accept members from the
+        place's state; only those that accept anyone when the state is unknown.
+        With `beyond_miles`, the part after nearby(place, beyond_miles): hybrid
+        groups within that radius are left to it.
         """
-        in_radius, box_distance = _radius(place, radius_miles)
         accepts = Q(serves_regions="")
         if place.region:
             accepts |= Q(serves_regions__contains=place.region)
-        return (
-            self.alias(box_distance=box_distance)
-            .filter(JOINS_ONLINE, Q(attendance=Group.Attendance.ONLINE) | ~in_radius, accepts)
-            .order_by("trust_rank", "name", "pk")
-        )
+        groups = self.filter(JOINS_ONLINE, accepts)
+        if beyond_miles is not None:
+            in_radius, box_distance = _radius(place, beyond_miles)
+            groups = groups.alias(box_distance=box_distance).filter(
+                Q(attendance=Group.Attendance.ONLINE) | ~in_radius
+            )
+        return groups.order_by("trust_rank", "name", "pk")
 
     def with_distance(self, place, radius_miles):
         """Annotate `distance` for the groups within the radius, None for the others."""

@@ -288,17 +288,6 @@ class PlaceTests(SearchTestCase):
         self.assertContains(response, "5.0 miles away")
         self.assertNotContains(response, "80.0 miles away")
 
-    def test_attendance_filters_apply_to_both_parts(self):
-        make_group("Local Circle")
-        make_group("Local Hybrid", attendance=Group.Attendance.HYBRID)
-        make_online_group("Online Circle")
-
-        in_person = self.search(near="78701", attendance="in_person")
-        online = self.search(near="78701", attendance="online")
-
-        self.assertEqual(result_slugs(in_person), ["local-circle-austin", "local-hybrid-austin"])
-        self.assertEqual(result_slugs(online), ["local-hybrid-austin", "online-circle"])
-
     def test_result_links_carry_the_search_to_the_group_page(self):
         make_group("Local Circle")
 
@@ -306,6 +295,88 @@ class PlaceTests(SearchTestCase):
 
         self.assertContains(
             response, 'href="/groups/local-circle-austin/?near=78701&amp;radius=10"'
+        )
+
+
+class AttendanceTests(SearchTestCase):
+    """Near a place, "in person" lists groups to walk into, "online" groups to join from
+    the visitor's state, and neither (or both) the nearby groups, then the online ones."""
+
+    def setUp(self):
+        # Just inside and just outside the 25 miles, in person and hybrid.
+        for name, miles, bearing, attendance in [
+            ("Inside Circle", 24.8, 0, Group.Attendance.IN_PERSON),
+            ("Inside Hybrid", 24.9, 90, Group.Attendance.HYBRID),
+            ("Outside Circle", 25.1, 180, Group.Attendance.IN_PERSON),
+            ("Outside Hybrid", 25.1, 270, Group.Attendance.HYBRID),
+        ]:
+            latitude, longitude = point_at(AUSTIN_78701, miles, bearing)
+            make_group(name, attendance=attendance, latitude=latitude, longitude=longitude,
+                       serves_regions="TX")  # fmt: skip
+        make_group("Denver Hybrid", attendance=Group.Attendance.HYBRID, city="Denver",
+                   region="CO", postal_code="80202", latitude=DENVER_80202[0],
+                   longitude=DENVER_80202[1], serves_regions="CO")  # fmt: skip
+        make_online_group("Anywhere Online")
+        make_online_group("Texas Online", serves_regions="TX,OK")
+        make_online_group("Colorado Online", serves_regions="CO")
+
+    def test_in_person_lists_only_groups_within_the_radius(self):
+        response = self.search(near="78701", attendance="in_person")
+
+        self.assertEqual(result_slugs(response), ["inside-circle-austin", "inside-hybrid-austin"])
+        self.assertContains(response, "2 groups meet in person within 25 miles of Austin, TX")
+        self.assertNotContains(response, "online</h2>")
+        self.assertContains(response, "24.8 miles away")
+
+    def test_online_lists_online_and_hybrid_groups_at_any_distance_open_to_the_state(self):
+        texas = self.search(near="78701", attendance="online")
+        colorado = self.search(near="Denver, CO", attendance="online")
+
+        self.assertEqual(
+            result_slugs(texas),
+            ["anywhere-online", "inside-hybrid-austin", "outside-hybrid-austin", "texas-online"],
+        )
+        self.assertContains(texas, "4 groups you can join online from Texas")
+        self.assertNotContains(texas, "miles away")
+        self.assertEqual(
+            result_slugs(colorado),
+            ["anywhere-online", "colorado-online", "denver-hybrid-denver"],
+        )
+        self.assertContains(colorado, "3 groups you can join online from Colorado")
+
+    def test_neither_or_both_list_nearby_groups_then_online_ones(self):
+        expected = ["inside-circle-austin", "inside-hybrid-austin",
+                    "anywhere-online", "outside-hybrid-austin", "texas-online"]  # fmt: skip
+        neither = self.search(near="78701")
+        both = self.client.get("/groups/?near=78701&attendance=in_person&attendance=online")
+
+        for response in (neither, both):
+            self.assertEqual(result_slugs(response), expected)
+            self.assertContains(response, "2 groups within 25 miles of Austin, TX")
+            self.assertContains(response, ", then 3 online")
+
+    def test_outside_the_us_online_groups_open_to_anyone(self):
+        response = self.search(near="51.5072,-0.1276", attendance="online")  # London
+
+        self.assertEqual(result_slugs(response), ["anywhere-online"])
+        self.assertContains(response, "1 group anyone can join online")
+
+    def test_without_a_place_hybrid_groups_answer_both(self):
+        in_person = self.search(attendance="in_person")
+        online = self.search(attendance="online")
+
+        self.assertEqual(len(result_slugs(in_person)), 5)
+        self.assertIn("denver-hybrid-denver", result_slugs(in_person))
+        self.assertEqual(len(result_slugs(online)), 6)
+        self.assertContains(online, "6 groups")
+
+    @override_settings(SEARCH_ONLINE_LIMIT=2)
+    def test_online_past_the_limit_says_more_than(self):
+        response = self.search(near="78701", attendance="online")
+
+        self.assertEqual(len(result_slugs(response)), 2)
+        self.assertContains(
+            response, "More than 2 groups you can join online from Texas: add a filter"
         )
 
 
@@ -345,8 +416,39 @@ class EmptyStateTests(SearchTestCase):
         self.assertContains(
             response, 'href="?near=99501&amp;format=process&amp;radius=100"', html=False
         )
-        self.assertContains(response, 'href="?attendance=online"')
+        self.assertContains(response, 'href="?near=99501&amp;attendance=online"')
         self.assertEqual(result_slugs(response), [])
+
+    def test_nothing_in_person_nearby_offers_a_wider_search_and_online_groups(self):
+        make_online_group("Online Circle")
+
+        response = self.search(near="99501", attendance="in_person")
+
+        self.assertContains(response, "0 groups meet in person within 25 miles of Anchorage, AK")
+        self.assertContains(response, "No groups match this search yet.")
+        self.assertContains(response, 'href="?near=99501&amp;attendance=in_person&amp;radius=100"')
+        self.assertContains(response, 'href="?near=99501&amp;attendance=online"')
+        self.assertNotContains(self.search(near="99501", radius="100", attendance="in_person"),
+                               "Look farther away")  # fmt: skip
+
+    def test_nothing_online_offers_groups_in_person_and_no_distance(self):
+        make_group("Local Circle")
+        make_online_group("Texas Online", serves_regions="TX")
+
+        response = self.search(near="99501", attendance="online")
+
+        self.assertContains(response, "0 groups you can join online from Alaska")
+        self.assertContains(response, 'href="?near=99501&amp;attendance=in_person"')
+        self.assertNotContains(response, "Look farther away")
+        self.assertNotContains(response, "See groups that meet online")
+
+    def test_online_results_do_not_say_nothing_meets_in_person(self):
+        make_online_group("Online Circle")
+
+        response = self.search(near="99501", attendance="online")
+
+        self.assertEqual(result_slugs(response), ["online-circle"])
+        self.assertNotContains(response, "No group meets in person")
 
     def test_only_online_results_say_nothing_meets_nearby_and_offer_a_wider_radius(self):
         make_online_group("Online Circle")
@@ -488,6 +590,13 @@ class QueryCountTests(SearchTestCase):
             self.search(near="78701", focus="women", page="1")  # nearby groups only
         with self.assertNumQueries(4):
             self.search(near="78701", focus="women", page="5")  # online groups only
+
+    def test_search_near_a_place_in_person_or_online(self):
+        self.make_groups(0, 30)
+        # Focus vocabulary, the one part counted, a page of it, its meeting times.
+        for attendance in ("in_person", "online"):
+            with self.subTest(attendance=attendance), self.assertNumQueries(4):
+                self.search(near="78701", focus="women", attendance=attendance, page="2")
 
     def test_bad_input_makes_no_search_query(self):
         self.make_groups(0, 3)
