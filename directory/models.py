@@ -1,5 +1,6 @@
 from datetime import time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -913,10 +914,39 @@ class MeetingTime(models.Model):
     def timezone_name(self):
         return schedule.describe_timezone(self.timezone)
 
-    def next_meeting_in_words(self, now=None):
+    def when_in_words(self, visitor_timezone="", now=None):
+        """'Tuesdays, 7–8:30 pm (Central time)', as every page says it.
+
+        For a visitor who searched from another timezone (`visitor_timezone`, the
+        searched place's), a group they can join online says the time on their
+        clock first, from its next meeting: 'Tuesdays, 6–7:30 pm your time
+        (7–8:30 pm Central time)'. A group that meets only in person keeps its clock.
+        """
+        start = self.next_meeting(now) if self._reads_differently(visitor_timezone) else None
+        if start is None:
+            return f"{self.days_in_words()}, {self.time_in_words()} ({self.timezone_name()})"
+        return schedule.describe_for_visitor(
+            start=start,
+            end_time=self.end_time,
+            frequency=self.frequency,
+            days=self.days,
+            week_of_month=self.week_of_month,
+            visitor_timezone=visitor_timezone,
+        )
+
+    def next_meeting_in_words(self, now=None, visitor_timezone=""):
+        """'Tuesday, November 24': the next meeting's date, on the visitor's calendar
+        where when_in_words() uses their clock."""
         start = self.next_meeting(now)
+        if start and self._reads_differently(visitor_timezone):
+            start = start.astimezone(ZoneInfo(visitor_timezone))
         # Translators: a date format (Django's date filter): "Tuesday, December 1".
         return date_format(start.date(), gettext("l, F j")) if start else ""
+
+    def _reads_differently(self, visitor_timezone):
+        return self.group.meets_online and schedule.reads_differently(
+            self.timezone, visitor_timezone
+        )
 
     def next_meeting(self, now=None):
         """The start of the next meeting in the group's timezone, or None."""

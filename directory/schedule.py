@@ -6,7 +6,7 @@ members see), so "Tuesdays at 7 pm" stays 7 pm across daylight saving time.
 
 import calendar
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext
@@ -38,15 +38,33 @@ TIMEZONE_NAMES = {
     "America/New_York": _("Eastern time"),
     "America/Detroit": _("Eastern time"),
     "America/Indiana/Indianapolis": _("Eastern time"),
+    "America/Indiana/Marengo": _("Eastern time"),
+    "America/Indiana/Petersburg": _("Eastern time"),
+    "America/Indiana/Vevay": _("Eastern time"),
+    "America/Indiana/Vincennes": _("Eastern time"),
+    "America/Indiana/Winamac": _("Eastern time"),
     "America/Kentucky/Louisville": _("Eastern time"),
+    "America/Kentucky/Monticello": _("Eastern time"),
     "America/Chicago": _("Central time"),
+    "America/Indiana/Knox": _("Central time"),
+    "America/Indiana/Tell_City": _("Central time"),
+    "America/Menominee": _("Central time"),
+    "America/North_Dakota/Beulah": _("Central time"),
+    "America/North_Dakota/Center": _("Central time"),
+    "America/North_Dakota/New_Salem": _("Central time"),
     "America/Denver": _("Mountain time"),
     "America/Boise": _("Mountain time"),
     "America/Phoenix": _("Arizona time"),
     "America/Los_Angeles": _("Pacific time"),
     "America/Anchorage": _("Alaska time"),
+    "America/Juneau": _("Alaska time"),
+    "America/Metlakatla": _("Alaska time"),
+    "America/Nome": _("Alaska time"),
+    "America/Sitka": _("Alaska time"),
+    "America/Yakutat": _("Alaska time"),
     "Pacific/Honolulu": _("Hawaii time"),
     "America/Puerto_Rico": _("Atlantic time"),
+    "America/St_Thomas": _("Atlantic time"),
 }
 
 
@@ -142,6 +160,71 @@ def describe_time(start, end=None):
 def describe_timezone(timezone):
     """'America/Chicago' -> 'Central time'; zones without a common name keep theirs."""
     return str(TIMEZONE_NAMES.get(timezone, timezone.replace("_", " ")))
+
+
+def reads_differently(timezone, visitor_timezone):
+    """Whether a visitor in `visitor_timezone` (an IANA name, maybe "") needs the group's
+    times in their own clock: a zone we know, under another name than the group's.
+
+    Zones are compared by the name visitors read ("Central time"), so Detroit and
+    New York are one clock, and Phoenix and Denver two (they differ in summer).
+    """
+    if _zone(visitor_timezone) is None:
+        return False
+    return describe_timezone(visitor_timezone) != describe_timezone(timezone)
+
+
+def describe_for_visitor(
+    *, start, end_time=None, frequency, days, week_of_month=None, visitor_timezone
+):
+    """A meeting pattern in the visitor's clock, with the group's alongside:
+    'Tuesdays, 6–7:30 pm your time (7–8:30 pm Central time)'.
+
+    `start` is a concrete meeting (the next one), aware, in the group's timezone:
+    converting it rather than adding a fixed difference keeps daylight saving
+    time right (Phoenix is an hour from Denver in summer, none in winter). When
+    the visitor's date differs, their days are said too: 'Wednesdays, midnight
+    your time (Tuesdays, 9 pm Pacific time)'.
+    """
+    zone = _zone(visitor_timezone)
+    theirs = describe_time(start.time(), end_time)
+    end = datetime.combine(start.date(), end_time, tzinfo=start.tzinfo) if end_time else None
+    local_start = start.astimezone(zone)
+    local_end = end.astimezone(zone) if end else None
+    words = {
+        "time": describe_time(local_start.time(), local_end.time() if local_end else None),
+        "their_time": theirs,
+        "zone": describe_timezone(start.tzinfo.key),
+        "days": describe_days(frequency=frequency, days=days, week_of_month=week_of_month),
+    }
+    shift = (local_start.date() - start.date()).days
+    if not shift:
+        return gettext("%(days)s, %(time)s your time (%(their_time)s %(zone)s)") % words
+    words["their_days"] = words["days"]
+    if frequency == "monthly":
+        names = _join([str(DAY_NAMES[day]) for day in split_days(days)])
+        words["days"] = (
+            gettext("The day after the %(ordinal)s %(days)s of each month")
+            if shift > 0
+            else gettext("The day before the %(ordinal)s %(days)s of each month")
+        ) % {"ordinal": ORDINALS[week_of_month], "days": names}
+    else:
+        words["days"] = describe_days(frequency=frequency, days=shift_days(days, shift))
+    return gettext("%(days)s, %(time)s your time (%(their_days)s, %(their_time)s %(zone)s)") % words
+
+
+def shift_days(days, by):
+    """'sat,sun' a day later -> 'mon,sun', in the week's order."""
+    shifted = {DAYS[(DAYS.index(day) + by) % 7] for day in split_days(days)}
+    return ",".join(day for day in DAYS if day in shifted)
+
+
+def _zone(name):
+    """The ZoneInfo for an IANA name, or None for "" and names tzdata does not know."""
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def _clock(value, with_period=True):

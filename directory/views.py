@@ -71,6 +71,8 @@ def group_detail(request, slug):
             # speaks the visitor's language and is right as of today.
             "checklist": group.checklist(),
             "place": place if group.meets_in_person else None,
+            # Online, its times on the visitor's clock too.
+            "visitor_timezone": place.timezone if place else "",
         },
     )
 

@@ -70,7 +70,7 @@ class SpanishPagesTests(TestCase):
         )
         for text in [
             "Grupo de apoyo entre pares · En persona · Austin, TX",
-            "Los martes, 19:00–20:30 hora del Centro",
+            "Los martes, 19:00–20:30 (hora del Centro)",
             "Mujeres",  # the focus vocabulary
             "Inglés",  # language names
             "Martes",  # day names, as filter labels

@@ -625,7 +625,7 @@ class WhenGroupsMeetTests(SearchTestCase):
 
         response = self.search()
 
-        self.assertContains(response, "Tuesdays, 7–8:30 pm Central time")
+        self.assertContains(response, "Tuesdays, 7–8:30 pm (Central time)")
 
 
 class BoundedWorkTests(SearchTestCase):
