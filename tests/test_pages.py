@@ -1,16 +1,11 @@
-"""Pages a visitor meets first: home, the calendar file, and what every page carries."""
+"""Pages a visitor meets first: home, and what every page carries."""
 
 import re
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
-import time_machine
 from django.test import Client, TestCase, override_settings
 
-from directory.models import Group, MeetingTime
-from tests.factories import make_group, make_online_group
-
-TUESDAY_MORNING = datetime(2026, 11, 24, 10, tzinfo=ZoneInfo("America/Chicago"))
+from directory.models import Group
+from tests.factories import make_group
 
 
 class EveryPageTests(TestCase):
@@ -76,54 +71,6 @@ class HomeTests(TestCase):
         self.assertContains(response, 'href="/groups/?format=process"')
         self.assertContains(response, "You can join an open group any time.")
         self.assertContains(response, "Peer support groups are led by people who have lived")
-
-
-@time_machine.travel(TUESDAY_MORNING, tick=False)
-class CalendarTests(TestCase):
-    def test_an_ics_file_with_the_recurrence_and_timezone(self):
-        group = make_group("Tuesday Circle", meeting={"days": "tue,thu"})
-        group.meeting_times.create(
-            days="sat",
-            start_time=time(10),
-            end_time=time(11, 30),
-            timezone="America/Chicago",
-            frequency=MeetingTime.Frequency.MONTHLY,
-            week_of_month=MeetingTime.WeekOfMonth.LAST,
-        )
-
-        page = self.client.get("/groups/tuesday-circle-austin/")
-        response = self.client.get("/groups/tuesday-circle-austin/calendar.ics")
-
-        self.assertContains(page, 'href="/groups/tuesday-circle-austin/calendar.ics"')
-        self.assertEqual(response["Content-Type"], "text/calendar; charset=utf-8")
-        body = response.content.decode()
-        self.assertIn("BEGIN:VTIMEZONE\r\nTZID:America/Chicago", body)
-        self.assertIn("TZOFFSETTO:-0600", body)
-        self.assertIn("DTSTART;TZID=America/Chicago:20261124T190000", body)
-        self.assertIn("DTEND;TZID=America/Chicago:20261124T203000", body)
-        self.assertIn("RRULE:FREQ=WEEKLY;BYDAY=TU,TH", body)
-        self.assertIn("RRULE:FREQ=MONTHLY;BYDAY=-1SA", body)
-        self.assertIn("DTSTART;TZID=America/Chicago:20261128T100000", body)
-        self.assertIn(
-            "LOCATION:Eastside Library\\, Room B\\, 210 Example Avenue\\, Austin\\, TX", body
-        )
-        self.assertTrue(all(len(line.encode()) <= 75 for line in body.split("\r\n")))
-
-    def test_every_other_week_and_a_closed_groups_last_day(self):
-        make_online_group(
-            "Winter Course",
-            membership=Group.Membership.CLOSED,
-            starts_on=date(2026, 12, 7),
-            ends_on=date(2027, 2, 22),
-            meeting={"days": "mon", "frequency": "every_other_week",
-                     "first_meeting_on": date(2026, 12, 7), "timezone": "America/New_York"},
-        )  # fmt: skip
-
-        body = self.client.get("/groups/winter-course/calendar.ics").content.decode()
-
-        self.assertIn("DTSTART;TZID=America/New_York:20261207T190000", body)
-        self.assertIn("RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO;WKST=MO;UNTIL=20270223T045959Z", body)
-        self.assertIn("LOCATION:Online", body)
 
 
 class DirectionsTests(TestCase):
