@@ -2,9 +2,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import prefetch_related_objects
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext, gettext_noop, ngettext
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 
 from directory import abuse, calendar, geo
 from directory.filters import GroupFilter, SearchForm
@@ -128,3 +130,15 @@ def group_calendar(request, slug):
     )
     response["Content-Disposition"] = f'attachment; filename="{group.slug}.ics"'
     return response
+
+
+# The site's icon, at the addresses browsers and phones ask for whatever a page links to
+# (pages link to the hashed copies under /static/). Not hashed, so cached for a month.
+ICONS = settings.BASE_DIR / "static" / "icons"
+ICON_MAX_AGE = 30 * 24 * 60 * 60
+
+
+@require_safe
+@cache_control(public=True, max_age=ICON_MAX_AGE)
+def icon(request, filename):
+    return FileResponse((ICONS / filename).open("rb"))

@@ -102,3 +102,44 @@ class AccessLogTests(TestCase):
         self.assertIn("%(U)s", log_format)  # the path
         for leaky in ("%(r)s", "%(q)s", "%(f)s", "%(a)s"):
             self.assertNotIn(leaky, log_format)
+
+
+class IconTests(TestCase):
+    def test_the_icons_browsers_and_phones_ask_for_are_cached_for_a_month(self):
+        for url, content_type, starts in [
+            ("/favicon.ico", "image/vnd.microsoft.icon", b"\x00\x00\x01\x00"),
+            ("/apple-touch-icon.png", "image/png", b"\x89PNG"),
+            ("/apple-touch-icon-precomposed.png", "image/png", b"\x89PNG"),
+        ]:
+            with self.subTest(url=url):
+                response = self.client.get(url)
+
+                self.assertEqual(response.status_code, 200)
+                self.assertEqual(response["Content-Type"], content_type)
+                self.assertEqual(
+                    sorted(response["Cache-Control"].split(", ")), ["max-age=2592000", "public"]
+                )
+                self.assertNotIn("Set-Cookie", response)
+                body = b"".join(response.streaming_content)
+                self.assertTrue(body.startswith(starts))
+        touch = b"".join(self.client.get("/apple-touch-icon.png").streaming_content)
+        self.assertEqual(touch[16:24], (180).to_bytes(4) * 2)  # 180 × 180, as phones want
+
+    def test_every_page_links_the_icon(self):
+        make_group("Tuesday Circle")
+        for url in ["/", "/groups/", "/groups/tuesday-circle-austin/", "/no-such-page/"]:
+            with self.subTest(url=url):
+                response = self.client.get(url)
+                self.assertContains(
+                    response,
+                    '<link rel="icon" href="/static/icons/favicon.svg" type="image/svg+xml">',
+                    status_code=response.status_code,
+                )
+                self.assertContains(
+                    response,
+                    '<link rel="apple-touch-icon" href="/static/icons/apple-touch-icon.png">',
+                    status_code=response.status_code,
+                )
+        svg = self.client.get("/static/icons/favicon.svg")
+        self.assertEqual(svg.status_code, 200)
+        self.assertEqual(svg["Content-Type"], "image/svg+xml")
