@@ -214,7 +214,8 @@ def _named(text):
     if names:
         # "Capitol Hill, Seattle, WA": the last part may be the state or a country, and
         # the others read from the broadest (the city) to the narrowest (a neighbourhood).
-        if region := region_code(last) or _misspelled_region(last):
+        is_city = bool(gazetteer.places_named(_city_key(last)))  # "…, Indianola" is no state
+        if region := region_code(last) or (not is_city and _misspelled_region(last)):
             for name in reversed(names):
                 for city in _without_filler(name):
                     if place := gazetteer.by_city.get((_city_key(city), region)):
@@ -314,23 +315,26 @@ def _foreign_names():
 
 
 def _abroad(city, where):
-    """A Place outside the US: the city when the list knows it, else its country or
-    province (at its largest city, so that a search near a border still finds the US
-    groups within reach). Its region is "", so online groups that accept anyone follow."""
+    """A Place outside the US: the city when the list knows it (in that country), else the
+    country or province, at its largest city (so that a search near a border still finds
+    the US groups within reach). Its region is "", so online groups open to anyone follow."""
     kind, value = where
-    named = _foreign_names().get(city)
     if kind == "city":
-        name, country, _, point = value
-    elif named and named[0] == "city" and named[1][1] == ("CA" if kind == "province" else value):
-        name, country, _, point = named[1]
-    elif kind == "province":
-        name, _, point = abroad.PROVINCES[value]
-        country = "CA"
-    else:
-        name, country, point = "", value, abroad.COUNTRIES[value][2]
+        return _foreign_city(value)
+    country = "CA" if kind == "province" else value
+    named = _foreign_names().get(city)
+    if named and named[0] == "city" and named[1][1] == country:
+        return _foreign_city(named[1])
     country_name = gettext(abroad.COUNTRIES[country][0])
-    label = f"{name}, {country_name}" if name else country_name
-    return Place(point[0], point[1], "", label)
+    if kind == "province":
+        name, _, point = abroad.PROVINCES[value]
+        return Place(point[0], point[1], "", f"{name}, {country_name}")
+    return Place(*abroad.COUNTRIES[country][2], "", country_name)
+
+
+def _foreign_city(city):
+    name, country, _, (latitude, longitude) = city
+    return Place(latitude, longitude, "", f"{name}, {gettext(abroad.COUNTRIES[country][0])}")
 
 
 def locate_listing(*, postal_code="", city="", region=""):
