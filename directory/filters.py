@@ -27,11 +27,24 @@ RADIUS_CHOICES = (5, 10, 25, 50, 100)
 
 
 class PlaceField(forms.CharField):
-    """A ZIP code, "City, ST" or "lat,lng", cleaned to a geo.Place."""
+    """What a visitor typed for a place ("78701", "Denver, CO", "Springfield", "lat,lng"),
+    cleaned to a geo.Place. Why a text names no place is told in the error's code
+    (geo.PlaceNotFound's reasons); SearchForm.place_suggestions() offers what they may
+    have meant."""
+
+    default_error_messages = {
+        geo.PlaceNotFound.UNKNOWN: _("We couldn't find “%(place)s”. Try a ZIP code or “City, ST”."),
+        geo.PlaceNotFound.NEAR_ME: _(
+            "To search near you, type your ZIP code (like 78701) or your city and state."
+        ),
+        geo.PlaceNotFound.WHOLE_STATE: _(
+            "“%(place)s” is a whole state. Type a ZIP code or a city in it."
+        ),
+    }
 
     def __init__(self, **kwargs):
         super().__init__(
-            max_length=100,
+            max_length=geo.MAX_PLACE_LENGTH,
             error_messages={
                 "max_length": _(
                     "That place is too long to look up. Type a ZIP code or a city and state, "
@@ -41,18 +54,35 @@ class PlaceField(forms.CharField):
             **kwargs,
         )
 
+    def widget_attrs(self, widget):
+        # What static/js/location.js takes to mean "where I am" ("near me").
+        return super().widget_attrs(widget) | {"data-near-me": self.near_me_phrases}
+
+    @property
+    def near_me_phrases(self):
+        return "|".join(sorted(geo.NEAR_ME))
+
     def clean(self, value):
         text = super().clean(value)
         if not text:
             return None
         try:
             return geo.locate(text)
-        except geo.PlaceNotFound:
+        except geo.PlaceNotFound as not_found:
             raise forms.ValidationError(
-                _("We couldn't find “%(place)s”. Try a ZIP code or “City, ST”."),
-                code="unknown_place",
+                self.error_messages[not_found.reason],
+                code=not_found.reason,
                 params={"place": text},
             ) from None
+
+    def bound_data(self, data, initial):
+        """Show coordinates (from "Use my location") as the place's name, never as numbers."""
+        if isinstance(data, str) and geo.is_coordinates(data):
+            try:
+                return geo.locate(data).label
+            except geo.PlaceNotFound:
+                pass
+        return data
 
 
 class EachChoiceOnce:
@@ -156,6 +186,17 @@ class SearchForm(forms.Form):
 
     def clean_radius(self):
         return self.cleaned_data["radius"] or DEFAULT_RADIUS
+
+    def place_problem(self):
+        """Why the place typed could not be searched (a geo.PlaceNotFound reason), or ""."""
+        errors = self.errors.as_data().get("near", []) if self.is_bound else []
+        return errors[0].code if errors else ""
+
+    def place_suggestions(self):
+        """The places a visitor whose place was not found may have meant ("Did you mean …?")."""
+        if self.place_problem() in (geo.PlaceNotFound.UNKNOWN, geo.PlaceNotFound.WHOLE_STATE):
+            return geo.suggest(self.data.get("near", ""))
+        return []
 
 
 class LanguageField(ChoicesFilterField):
