@@ -13,6 +13,8 @@ from django import forms
 from django.conf import settings
 from django.db import connections
 from django.db.models import FloatField, Value
+from django.http import QueryDict
+from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +26,22 @@ from directory.models import Focus, Group, TimeOfDay
 DEFAULT_RADIUS = 25
 COMMON_LANGUAGES = ("en", "es", "zh", "vi", "tl", "ko", "ar", "ru", "fr", "ht", "pt")
 RADIUS_CHOICES = (5, 10, 25, 50, 100)
+# The parameters that narrow a search, in the order the page shows them under
+# "Filters": the ones chosen are counted there and shown as chips above the
+# results. The place and the distance are not among them.
+FILTERS = (
+    "q",
+    "format",
+    "attendance",
+    "membership",
+    "leader",
+    "day",
+    "time",
+    "cost",
+    "focus",
+    "language",
+    "vetted",
+)
 
 
 class PlaceField(forms.CharField):
@@ -174,15 +192,30 @@ class SearchForm(forms.Form):
         },
     )
 
-    def chosen_filters(self):
-        """How many of the filters under "What matters to you" the visitor chose."""
+    def chosen(self):
+        """The filters the visitor chose, as (name, value) pairs in the order the page
+        shows them, each value once; the value as it is in the query string."""
         if not self.is_bound:
-            return 0
-        return sum(
-            len(self.data.getlist(name)) if hasattr(self.data, "getlist") else 1
-            for name in self.fields
-            if name not in ("near", "radius", "q") and self.data.get(name)
-        )
+            return []
+        chosen = []
+        for name in FILTERS:
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            if isinstance(field, forms.MultipleChoiceField) and hasattr(self.data, "getlist"):
+                values = self.data.getlist(name)
+            else:
+                values = [self.data.get(name)]
+            chosen += [(name, value) for value in dict.fromkeys(values) if value and value.strip()]
+        return chosen
+
+    def chosen_filters(self):
+        """How many filters the visitor chose (the count beside "Filters")."""
+        return len(self.chosen())
+
+    def has_filter_errors(self):
+        """Whether a problem is in a field under "Filters", which must then be seen."""
+        return any(name in self.errors for name in ("radius", *FILTERS))
 
     def clean_radius(self):
         return self.cleaned_data["radius"] or DEFAULT_RADIUS
@@ -322,6 +355,42 @@ class GroupFilter(django_filters.FilterSet):
         """Where the visitor searched from (a geo.Place), or None."""
         return self.form.cleaned_data.get("near") if self.is_valid() else None
 
+    def chips(self):
+        """The chosen filters as (label, url) pairs, in the visitor's language: the url is
+        this search without that one value, back on its first page."""
+        if not self.is_bound or not self.is_valid():
+            return []
+        return [
+            (self._chip_label(name, value), self._url_without(name, value))
+            for name, value in self.form.chosen()
+        ]
+
+    def clear_filters_url(self):
+        """This search without any filter: the same place and distance."""
+        query = QueryDict(mutable=True)
+        for name in ("near", "radius"):
+            if name in self.data:
+                query.setlist(name, self.data.getlist(name))
+        return _search_url(query)
+
+    def _chip_label(self, name, value):
+        field = self.form.fields[name]
+        if isinstance(field, forms.MultipleChoiceField):
+            return str(dict(field.widget.choices).get(value, value))
+        if name == "q":
+            return f"{field.label}: {value.strip()}"
+        return str(field.label)  # vetted: the checkbox's own words
+
+    def _url_without(self, name, value):
+        query = self.data.copy()
+        query.pop("page", None)
+        kept = [other for other in query.getlist(name) if other != value]
+        if kept and isinstance(self.form.fields[name], forms.MultipleChoiceField):
+            query.setlist(name, kept)
+        else:
+            query.pop(name, None)
+        return _search_url(query)
+
 
 class NearbyThenOnline:
     """A search near a place, paged as one list: the groups within the radius,
@@ -400,6 +469,11 @@ class NearbyThenOnline:
         if page.stop > nearby_count and self.online is not None:
             rows += self.online[max(page.start - nearby_count, 0) : page.stop - nearby_count]
         return rows
+
+
+def _search_url(query):
+    path = reverse("directory:group_list")
+    return f"{path}?{query.urlencode()}" if query else path
 
 
 def _count_sql(queryset, limit=None):

@@ -1,5 +1,6 @@
 """The search at /groups/, over HTTP: every filter, place and distance, bad input, paging."""
 
+import html
 import re
 from datetime import date, datetime, time
 from urllib.parse import urlencode
@@ -392,18 +393,158 @@ class CardTests(SearchTestCase):
 
 
 class FilterFormTests(SearchTestCase):
-    def test_chosen_filters_stay_open_and_are_counted(self):
+    def test_the_filters_are_folded_away_with_a_count_of_those_chosen(self):
         response = self.client.get("/groups/?near=78701&format=support&format=process&cost=free")
 
-        self.assertContains(response, '<details class="filters" open>')
-        self.assertContains(response, "What matters to you (3 chosen)")
+        self.assertContains(response, '<details class="filters">')  # closed: results first
+        self.assertContains(response, "<summary>Filters (3 chosen)</summary>", html=False)
         self.assertContains(response, 'name="format" value="process" checked')
 
-    def test_without_filters_they_fold_away_on_a_phone(self):
+    def test_without_filters_the_summary_says_filters(self):
         response = self.search(near="78701")
 
         self.assertContains(response, '<details class="filters">')
-        self.assertContains(response, "<summary>What matters to you</summary>")
+        self.assertContains(response, "<summary>Filters</summary>", html=False)
+
+    def test_keywords_and_the_vetted_checkbox_count_a_value_repeated_counts_once(self):
+        response = self.client.get("/groups/?q=anxiety&vetted=1&day=tue&day=tue&q=")
+
+        self.assertContains(response, "<summary>Filters (2 chosen)</summary>", html=False)
+
+    def test_a_problem_in_a_filter_opens_them_so_that_it_is_seen(self):
+        for params in ["format=therapy", "near=78701&radius=500", "q=" + "word " * 50]:
+            with self.subTest(params=params):
+                response = self.client.get(f"/groups/?{params}")
+                self.assertContains(response, "Please check your search")
+                self.assertContains(response, '<details class="filters" open>')
+
+    def test_a_problem_with_the_place_alone_leaves_them_folded(self):
+        response = self.client.get("/groups/?near=zzzz&format=support")
+
+        self.assertContains(response, "Please check your search")
+        self.assertContains(response, '<details class="filters">')
+
+
+CHIP = re.compile(
+    r'<a class="chip" href="(?P<url>[^"]*)" aria-label="(?P<name>[^"]*)">(?P<label>[^<]*)'
+)
+
+
+def chips(response):
+    """(accessible name, url) of each chip above the results."""
+    return [
+        (html.unescape(match["name"]), html.unescape(match["url"]))
+        for match in CHIP.finditer(response.content.decode())
+    ]
+
+
+class ChipTests(SearchTestCase):
+    def setUp(self):
+        make_group("Support Circle", format=Group.Format.SUPPORT)
+        make_group("Process Group", format=Group.Format.PROCESS)
+        make_group("Skills Course", format=Group.Format.PSYCHOEDUCATIONAL)
+
+    def test_each_chosen_filter_is_a_link_to_the_search_without_that_one_value(self):
+        response = self.client.get(
+            "/groups/?near=78701&radius=10&format=support&format=process&cost=free&day=tue"
+        )
+
+        self.assertEqual(
+            chips(response),
+            [
+                (
+                    "Remove filter: Peer support group",
+                    "/groups/?near=78701&radius=10&format=process&cost=free&day=tue",
+                ),
+                (
+                    "Remove filter: Process group",
+                    "/groups/?near=78701&radius=10&format=support&cost=free&day=tue",
+                ),
+                (
+                    "Remove filter: Tuesday",
+                    "/groups/?near=78701&radius=10&format=support&format=process&cost=free",
+                ),
+                (
+                    "Remove filter: Free",
+                    "/groups/?near=78701&radius=10&format=support&format=process&day=tue",
+                ),
+            ],
+        )
+        self.assertContains(
+            response,
+            '<a class="clear-filters" href="/groups/?near=78701&amp;radius=10">'
+            "Clear all filters</a>",
+        )
+
+    def test_following_a_chip_removes_exactly_that_value(self):
+        narrow = self.client.get("/groups/?near=78701&format=support&format=process&cost=free")
+        self.assertEqual(result_slugs(narrow), ["process-group-austin", "support-circle-austin"])
+
+        without_process = self.client.get(dict(chips(narrow))["Remove filter: Process group"])
+
+        self.assertEqual(result_slugs(without_process), ["support-circle-austin"])
+        self.assertEqual(
+            [name for name, url in chips(without_process)],
+            ["Remove filter: Peer support group", "Remove filter: Free"],
+        )
+        self.assertContains(without_process, "1 group within 25 miles of Austin, TX 78701")
+
+    def test_a_chip_goes_back_to_the_first_page(self):
+        for n in range(25):
+            make_group(f"Circle {n:02d}")
+
+        response = self.client.get("/groups/?format=support&page=2&cost=free")
+
+        self.assertEqual(len(result_slugs(response)), 6)  # the second page
+        self.assertEqual(
+            chips(response),
+            [
+                ("Remove filter: Peer support group", "/groups/?cost=free"),
+                ("Remove filter: Free", "/groups/?format=support"),
+            ],
+        )
+
+    def test_keywords_the_vetted_checkbox_focus_and_any_language(self):
+        response = self.client.get(
+            "/groups/?q=+circle+&vetted=1&focus=women&language=de&attendance=in_person"
+        )
+
+        self.assertEqual(
+            [name for name, url in chips(response)],
+            [
+                "Remove filter: Keywords: circle",
+                "Remove filter: In person",
+                "Remove filter: Women",
+                "Remove filter: German",
+                "Remove filter: Only groups with nothing flagged in our checks",
+            ],
+        )
+        self.assertEqual(
+            dict(chips(response))["Remove filter: Keywords: circle"],
+            "/groups/?vetted=1&focus=women&language=de&attendance=in_person",
+        )
+        self.assertContains(response, 'class="clear-filters" href="/groups/"')
+
+    def test_one_chip_needs_no_clear_all_and_none_shows_no_list(self):
+        one = self.search(near="78701", format="support")
+        none = self.search(near="78701")
+
+        self.assertEqual(chips(one), [("Remove filter: Peer support group", "/groups/?near=78701")])
+        self.assertNotContains(one, "Clear all filters")
+        self.assertNotContains(none, 'class="chips"')
+
+    def test_a_search_with_a_problem_shows_no_chips(self):
+        response = self.search(near="zzzz", format="support")
+
+        self.assertEqual(chips(response), [])
+
+    def test_chips_speak_the_visitors_language(self):
+        self.client.post("/i18n/setlang/", {"language": "es", "next": "/"})
+
+        response = self.client.get("/groups/?format=support&day=tue&language=es")
+
+        labels = [match["label"] for match in CHIP.finditer(response.content.decode())]
+        self.assertEqual(labels, ["Grupo de apoyo entre pares", "Martes", "Español"])
 
 
 class EmptyStateTests(SearchTestCase):

@@ -151,7 +151,7 @@ def test_on_a_phone(visit):
         assert overflow <= 0, f"{url} scrolls sideways by {overflow}px"
     page.goto("/groups/?near=78701")
     assert not page.get_by_role("checkbox", name="Online").is_visible()  # filters folded away
-    page.get_by_text("What matters to you").tap()
+    page.get_by_text("Filters", exact=True).tap()
     expect(page.get_by_role("checkbox", name="Online")).to_be_visible()
     for link in page.locator(".group-card h3 a").all():
         assert link.bounding_box()["height"] >= 24  # WCAG 2.2 target size
