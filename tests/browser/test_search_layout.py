@@ -56,7 +56,9 @@ def test_after_a_filtered_search_the_results_are_on_the_first_screen(visit, size
     page.get_by_role("button", name="Search", exact=True).click()
 
     heading = page.get_by_role("heading", level=2)
-    expect(heading).to_have_text(re.compile(r"^3 groups within 25 miles of Austin, TX 78701\b"))
+    expect(heading).to_have_text(
+        re.compile(r"^3 groups meet in person within 25 miles of Austin, TX 78701\b")
+    )
     expect(page.get_by_text("Filters (4 chosen)")).to_be_visible()
     cards = page.locator(".group-card")
     expect(cards).to_have_count(3)
