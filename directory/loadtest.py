@@ -32,6 +32,8 @@ class Load:
     p50: float
     p95: float
     p99: float
+    # CPU time the server's workers spent per request (see Gunicorn.worker_cpu()).
+    worker_cpu_ms: float | None = None
 
     @property
     def per_second(self):
@@ -97,6 +99,14 @@ class Gunicorn:
         """
         return [memory_mb(pid) for pid in children(self.process.pid)]
 
+    def worker_cpu(self):
+        """Seconds of CPU the workers have used so far (user and system), from /proc.
+
+        Per request, it tells what a page costs even when other work on the
+        machine slows every request down.
+        """
+        return sum(cpu_seconds(pid) for pid in children(self.process.pid))
+
     def log_tail(self, lines=20):
         self.log.seek(0)
         return b"".join(self.log.readlines()[-lines:]).decode(errors="replace")
@@ -128,6 +138,16 @@ def children(pid):
     except OSError:
         return []
     return [int(child) for child in text.split()]
+
+
+def cpu_seconds(pid):
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    # After the command name in parentheses: state, …, then utime and stime (in ticks).
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def memory_mb(pid):

@@ -119,8 +119,8 @@ class ReportTests(TestCase):
             "connections": 16,
             "seconds": 15,
             "rows": {
-                "floor": loadtest.Load(37110, 15.0, 0, 6.2, 8.0, 9.5),
-                "group page": loadtest.Load(1905, 15.0, 0, 120.0, 180.0, 210.0),
+                "floor": loadtest.Load(37110, 15.0, 0, 6.2, 8.0, 9.5, worker_cpu_ms=0.61),
+                "group page": loadtest.Load(1905, 15.0, 0, 120.0, 180.0, 210.0, 12.3),
                 "search page": loadtest.Load(435, 15.0, 3, 510.0, 900.0, 1200.0),
             },
             "in_app": {
@@ -134,9 +134,11 @@ class ReportTests(TestCase):
         text = bench_http.render(report, 100000)
 
         self.assertIn("100,000 groups: wrk, 16 connections, 15 s a page", text)
-        self.assertIn("| minimal Django view (the floor) | 2,474 | 6.2 | 8.0 | 9.5 | 100.0%", text)
-        self.assertIn("| group page | 127 | 120.0 | 180.0 | 210.0 | 5.1% |", text)
-        self.assertIn("| search page | 29 (3 errors) | 510.0 | 900.0 | 1200.0 | 1.2% |", text)
+        self.assertIn(
+            "| minimal Django view (the floor) | 2,474 | 6.2 | 8.0 | 9.5 | 100.0% | 0.61", text
+        )
+        self.assertIn("| group page | 127 | 120.0 | 180.0 | 210.0 | 5.1% | 12.30 |", text)
+        self.assertIn("| search page | 29 (3 errors) | 510.0 | 900.0 | 1200.0 | 1.2% | – |", text)
         self.assertIn("| search page | 22.0 | 43.0 | 4–5 | 12.8, 17.3 |", text)
         self.assertIn("| group page | 5.4 | 9.1 | 3 | 5.5, 6.0 |", text)
         self.assertIn("answered 234 ms after gunicorn listened (3.1 s after it started)", text)
@@ -152,6 +154,7 @@ class ServingTests(SimpleTestCase):
             status, body, _ms = floor.get("/")
             load = loadtest.load(floor.url, ["/"], connections=2, seconds=1, generator="python")
             memory = floor.worker_memory()
+            cpu = floor.worker_cpu()
 
         self.assertEqual((status, body), (200, b"ok"))
         self.assertGreater(load.requests, 0)
@@ -161,6 +164,7 @@ class ServingTests(SimpleTestCase):
             self.assertEqual(len(memory), 1)
             rss, private = memory[0]
             self.assertGreater(rss, private)
+            self.assertGreater(cpu, 0)
 
     @skipUnless(shutil.which("wrk"), "wrk is not installed (apt-get install wrk)")
     def test_wrk_rotates_through_the_paths(self):

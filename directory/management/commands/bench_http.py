@@ -79,10 +79,14 @@ class Command(BaseCommand):
                     server.url, paths, connections=options["connections"],
                     seconds=options["warmup"], generator=generator,
                 )  # fmt: skip
-            return loadtest.load(
+            cpu = server.worker_cpu()
+            load = loadtest.load(
                 server.url, paths, connections=options["connections"],
                 seconds=options["seconds"], generator=generator,
             )  # fmt: skip
+            if load.requests:
+                load.worker_cpu_ms = (server.worker_cpu() - cpu) * 1000 / load.requests
+            return load
 
         report = {
             "generator": generator,
@@ -137,18 +141,20 @@ def render(report, groups):
         f"{report['connections']} connections, {report['seconds']} s a page, "
         f"{report['workers']} gunicorn workers each",
         "",
-        "| page | requests/s | p50 ms | p95 ms | p99 ms | share of the floor |",
-        "|---|---|---|---|---|---|",
+        "| page | requests/s | p50 ms | p95 ms | p99 ms | share of the floor "
+        "| worker CPU ms a request |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, load in rows.items():
         share = load.per_second / floor if floor else 0
         errors = f" ({load.errors:,} errors)" if load.errors else ""
+        cpu = "–" if load.worker_cpu_ms is None else f"{load.worker_cpu_ms:.2f}"
         lines.append(
             f"| {LABELS[name]} | {load.per_second:,.0f}{errors} | {load.p50:.1f} | "
-            f"{load.p95:.1f} | {load.p99:.1f} | {share:.1%} |"
+            f"{load.p95:.1f} | {load.p99:.1f} | {share:.1%} | {cpu} |"
         )
     if report["generator"] == "python":
-        lines.append("(Python's client tops out well below wrk: install wrk for the floor.)")
+        lines += ["", "(Python's client tops out well below wrk: install wrk for the floor.)"]
     lines += [
         "",
         "Inside the app, one request at a time (Django's test client):",
