@@ -26,7 +26,7 @@ test: $(VENV)/.installed lint
 	@bin/postgres-tests "$(POSTGRES_URL)"
 
 fault-test: $(VENV)/.installed
-	$(VENV)/bin/pytest -m fault tests/test_faults.py
+	$(VENV)/bin/pytest -m fault -s tests/test_faults.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -62,7 +62,7 @@ class Gunicorn:
 
     def launch(self):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "groupfinder.wsgi"],
+            [sys.executable, "-m", "gunicorn", "--no-control-socket", "groupfinder.wsgi"],
             cwd=BASE_DIR,
             env=self.env,
             stdout=self.output,
