@@ -55,7 +55,8 @@ def envlist(name, default):
 
 
 def database_from_url(url):
-    """Turn postgres://user:password@host:port/name or sqlite:///path into a DATABASES entry."""
+    """Turn postgres://user:password@host:port/name or sqlite:///path into a DATABASES entry
+    (PostgreSQL's with DB_CONNECT_TIMEOUT and DB_STATEMENT_TIMEOUT, set before DATABASES)."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         # sqlite:///db.sqlite3 is relative to the project, sqlite:////srv/db.sqlite3 absolute.
