@@ -22,7 +22,8 @@ def check_secret_key(app_configs, **kwargs):
     return []
 
 
-@register(Tags.database, deploy=True)
+# Not Tags.database: checks with that tag run only when `check --database` names one.
+@register(deploy=True)
 def check_database(app_configs, **kwargs):
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         return [
@@ -43,6 +44,21 @@ def check_allowed_hosts(app_configs, **kwargs):
                 "ALLOWED_HOSTS accepts any host name.",
                 hint="Set ALLOWED_HOSTS to the site's host names, comma-separated.",
                 id="directory.W003",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_language_cookie(app_configs, **kwargs):
+    # Django checks the session and CSRF cookies (security.W012, W016), not this one.
+    if not settings.LANGUAGE_COOKIE_SECURE:
+        return [
+            Warning(
+                "The language cookie may be sent over plain http.",
+                hint="Serve the site over https and set SECURE_COOKIES=1 (SECURE_PROXY=1 "
+                "behind a TLS proxy turns it on).",
+                id="directory.W005",
             )
         ]
     return []

@@ -55,7 +55,8 @@ def envlist(name, default):
 
 
 def database_from_url(url):
-    """Turn postgres://user:password@host:port/name or sqlite:///path into a DATABASES entry."""
+    """Turn postgres://user:password@host:port/name or sqlite:///path into a DATABASES entry
+    (PostgreSQL's with DB_CONNECT_TIMEOUT and DB_STATEMENT_TIMEOUT, set before DATABASES)."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         # sqlite:///db.sqlite3 is relative to the project, sqlite:////srv/db.sqlite3 absolute.
@@ -71,8 +72,14 @@ def database_from_url(url):
         name = unquote(parts.path.lstrip("/"))
         if not name:
             raise ImproperlyConfigured("DATABASE_URL postgres://… needs a database name.")
+        # The site's queries are short; starting parallel workers for them made
+        # the search's 95th percentile 9 ms slower (manage.py bench_search).
+        options = "-c max_parallel_workers_per_gather=0"
+        if DB_STATEMENT_TIMEOUT:
+            options += f" -c statement_timeout={DB_STATEMENT_TIMEOUT}s"
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            # Django's backend, waiting out a database restart (groupfinder/postgresql/).
+            "ENGINE": "groupfinder.postgresql",
             "NAME": name,
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),
@@ -80,9 +87,7 @@ def database_from_url(url):
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", 60),
             "CONN_HEALTH_CHECKS": True,
-            # The site's queries are short; starting parallel workers for them made
-            # the search's 95th percentile 9 ms slower (manage.py bench_search).
-            "OPTIONS": {"options": "-c max_parallel_workers_per_gather=0"},
+            "OPTIONS": {"connect_timeout": DB_CONNECT_TIMEOUT, "options": options},
         }
     raise ImproperlyConfigured(
         f"DATABASE_URL must start with postgres:// or sqlite:///, not {parts.scheme!r}."
@@ -115,6 +120,10 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # 414 for an over-long request line, 503 when the database fails (in the visitor's
+    # language, so after LocaleMiddleware); then which database serves the request.
+    "groupfinder.errors.FailureMiddleware",
+    "groupfinder.database.DatabaseMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -141,7 +150,24 @@ TEMPLATES = [
     },
 ]
 
+# PostgreSQL's time limits, in seconds. A server that does not answer within
+# DB_CONNECT_TIMEOUT (a restart refusing connections is waited out that long) makes
+# pages answer 503 (groupfinder/errors.py). Statements are cut after DB_STATEMENT_TIMEOUT
+# seconds, 0 meaning never: gunicorn.conf.py makes it 5 for the web server, so that a
+# visitor's page is answered, or says it can't be, within seconds. Commands and the task
+# worker (migrations, imports) are never cut; partners' and curators' writes (POST under
+# /partners/ and /admin/) may take DB_WRITE_STATEMENT_TIMEOUT (below gunicorn's 30 s).
+DB_CONNECT_TIMEOUT = envint("DB_CONNECT_TIMEOUT", 3)
+DB_STATEMENT_TIMEOUT = envint("DB_STATEMENT_TIMEOUT", 0)
+DB_WRITE_STATEMENT_TIMEOUT = envint("DB_WRITE_STATEMENT_TIMEOUT", 25)
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL", "sqlite:///db.sqlite3"))}
+# A read replica, optionally: visitors' pages read the directory from it, everything else
+# (writes, partners' and curators' pages, sessions, the cache) uses the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = database_from_url(os.environ["DATABASE_REPLICA_URL"]) | {
+        "TEST": {"MIRROR": "default"}
+    }
+    DATABASE_ROUTERS = ["groupfinder.database.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # English and Spanish. A visitor's browser picks one (Accept-Language) until
@@ -195,12 +221,23 @@ else:
 # How many proxies in front of the app add to X-Forwarded-For (0: use REMOTE_ADDR).
 PROXY_COUNT = envint("PROXY_COUNT", 0)
 
-# Behind a TLS-terminating proxy (the usual deployment) set SECURE_PROXY=1.
-if envbool("SECURE_PROXY", False):
+# Behind a TLS-terminating proxy (the usual deployment) set SECURE_PROXY=1: then cookies
+# are sent over https only and browsers are told to use https for a year, subdomains
+# included (HSTS), unless SECURE_COOKIES=0 or SECURE_HSTS_SECONDS=0 say otherwise.
+# SECURE_HSTS_PRELOAD=1 asks browsers' preload lists to include the domain: hard to undo.
+SECURE_PROXY = envbool("SECURE_PROXY", False)
+if SECURE_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", False)
-SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = envbool(
+    "SECURE_COOKIES", SECURE_PROXY
+)
+# The language cookie is read by the server alone, and only matters on the site's pages.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if SECURE_PROXY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 SECURE_REFERRER_POLICY = "same-origin"
 # Everything comes from this site: no third-party scripts, styles, fonts or
 # frames, and no inline script or style.
@@ -226,14 +263,26 @@ LOGGING = {
         # What people search for is nobody's business: request lines are
         # logged without their query string.
         "drop_query_string": {"()": "directory.privacy.DropQueryString"},
+        # A path with "%0d%0a" in it is one line, not two.
+        "escape_control_characters": {"()": "groupfinder.logs.EscapeControlCharacters"},
+        # A database outage is logged when it starts and ends, not for each page.
+        "skip_answered_outages": {"()": "groupfinder.errors.SkipAnsweredOutages"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["drop_query_string"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["drop_query_string", "escape_control_characters"],
+        },
     },
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.request": {
+            "handlers": ["console"],
+            "level": "ERROR",
+            "propagate": False,
+            "filters": ["skip_answered_outages"],
+        },
     },
 }
 

@@ -1,5 +1,14 @@
 import pytest
+from django.test import override_settings
 from django.utils import translation
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher():
+    """MD5 for the tests' passwords: hashing is not what they test, and the real hasher
+    takes a good part of a second for every password set or checked."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
