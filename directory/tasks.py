@@ -9,8 +9,10 @@ from django_tasks_db.models import DBTaskResult
 
 from directory.models import Group
 
-# Finished tasks are kept this long (in the admin's Task Results), then deleted.
+# Finished tasks are kept this long (in the admin's Task Results), then deleted; emails sent
+# only a day, since their text holds one-time links (choosing a password).
 KEEP_TASK_RESULTS_DAYS = 30
+KEEP_SENT_EMAILS_DAYS = 1
 
 
 @task
@@ -26,8 +28,15 @@ def refresh_vetting():
 
 @task
 def prune_task_results():
-    """Delete the records of tasks that finished more than KEEP_TASK_RESULTS_DAYS ago."""
-    before = timezone.now() - datetime.timedelta(days=KEEP_TASK_RESULTS_DAYS)
+    """Delete the records of tasks that finished more than KEEP_TASK_RESULTS_DAYS ago, and of
+    emails sent more than KEEP_SENT_EMAILS_DAYS ago."""
+    now = timezone.now()
     finished = Q(status=TaskResultStatus.SUCCESSFUL) | Q(status=TaskResultStatus.FAILED)
-    deleted, _ = DBTaskResult.objects.filter(finished, finished_at__lt=before).delete()
+    old = Q(finished_at__lt=now - datetime.timedelta(days=KEEP_TASK_RESULTS_DAYS))
+    sent = Q(
+        task_path="partners.mail.deliver",
+        status=TaskResultStatus.SUCCESSFUL,
+        finished_at__lt=now - datetime.timedelta(days=KEEP_SENT_EMAILS_DAYS),
+    )
+    deleted, _ = DBTaskResult.objects.filter((finished & old) | sent).delete()
     return {"deleted": deleted}

@@ -14,6 +14,7 @@ import logging
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.tasks import task
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from directory import importer
 from partners.models import ImportJob, Submission
@@ -23,8 +24,12 @@ logger = logging.getLogger(__name__)
 # An upload whose task is started a third time (its worker stopped twice) is given up.
 ATTEMPTS = 2
 
-STOPPED = "The import stopped unexpectedly, so nothing was imported. Please upload the file again."
-INTERRUPTED = (
+# Why an upload failed when the file was not the reason: the status page shows them alone,
+# in the partner's language (they are in the catalogue).
+STOPPED = gettext_noop(
+    "The import stopped unexpectedly, so nothing was imported. Please upload the file again."
+)
+INTERRUPTED = gettext_noop(
     "The import was interrupted twice (the server stopped while it ran), so nothing was "
     "imported. Please upload the file again; if it happens again, split it into smaller files."
 )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from directory.models import Group, Worker
+from partners import uploads
 from partners.models import ImportJob, Membership, Submission
 from tests.factories import make_organization
 
@@ -90,6 +91,10 @@ class BackgroundUploadTests(TransactionTestCase):
         self.assertContains(page, "Checking row 150 of 400")
         self.assertNotContains(page, "isn't running right now")
 
+        ImportJob.objects.filter(pk=job.pk).update(rows_done=400)
+        page = self.client.get(f"/partners/uploads/{job.pk}/")
+        self.assertContains(page, "Every row is checked; saving the groups…")
+
     def test_an_upload_waiting_for_a_worker_that_is_not_running_says_so(self):
         job = ImportJob.objects.create(
             organization=self.organization, file_name="big.csv", text="", rows_total=400
@@ -116,3 +121,16 @@ class BackgroundUploadTests(TransactionTestCase):
         page = self.client.get(f"/partners/uploads/{job.pk}/")
         self.assertContains(page, "<td>43</td><td>days</td>")
         self.assertContains(page, "We found 1 problem, so nothing was imported.")
+
+    def test_an_upload_that_stopped_for_another_reason_than_the_file_says_only_that(self):
+        job = ImportJob.objects.create(
+            organization=self.organization, file_name="big.csv", text="", rows_total=400,
+            status=ImportJob.Status.FAILED, problem_count=1,
+            problems=[{"row": None, "column": "-", "message": uploads.INTERRUPTED}],
+        )  # fmt: skip
+
+        page = self.client.get(f"/partners/uploads/{job.pk}/")
+
+        self.assertContains(page, f'<p class="problem" role="alert">{uploads.INTERRUPTED}</p>')
+        self.assertContains(page, "Upload the file again")
+        self.assertNotContains(page, "We found")

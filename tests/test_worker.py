@@ -30,8 +30,10 @@ from django_tasks_db.models import DBTaskResult
 
 from directory import worker
 from directory.models import DailyRun, Group, Worker
+from directory.tasks import prune_task_results, refresh_vetting
 from partners import mail as partner_mail
 from partners import uploads
+from partners.mail import deliver
 from partners.models import ImportJob, Membership, Submission
 from tests.factories import make_group, make_organization
 
@@ -157,6 +159,32 @@ class DailyTaskTests(TestCase):
             ],
         )
         self.assertEqual(DailyRun.objects.count(), 4)
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+class PruneTests(TestCase):
+    def test_old_task_records_go_and_sent_emails_after_a_day(self):
+        def finished(task, days_ago, status=TaskResultStatus.SUCCESSFUL):
+            result = task.enqueue(*(["a@example.org", "Hi", "Body"] if task is deliver else []))
+            DBTaskResult.objects.filter(pk=result.id).update(
+                status=status, finished_at=timezone.now() - timedelta(days=days_ago)
+            )
+            return result.id
+
+        kept = [
+            finished(refresh_vetting, 29),
+            finished(deliver, 0.5),
+            finished(deliver, 2, status=TaskResultStatus.FAILED),
+            refresh_vetting.enqueue().id,  # not run yet
+        ]
+        finished(refresh_vetting, 31)
+        finished(deliver, 2)
+
+        self.assertEqual(prune_task_results.call(), {"deleted": 2})
+        self.assertEqual(
+            sorted(str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)),
+            sorted(kept),
+        )
 
 
 @override_settings(TASKS=DATABASE_TASKS)
@@ -363,6 +391,7 @@ class WorkerProcessTests(TransactionTestCase):
         self.assertFalse(Group.objects.exists())
         page = self.client.get(f"/partners/uploads/{job.pk}/")
         self.assertContains(page, "The import was interrupted twice")
+        self.assertNotContains(page, "Fix it in your spreadsheet")
         self.assertNotContains(page, "http-equiv")
 
     def test_an_import_that_loses_the_database_runs_again_when_it_is_back(self):
