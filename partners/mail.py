@@ -79,7 +79,7 @@ def deliver(address, subject, body, attempt=1):
             raise
         later = timezone.now() + datetime.timedelta(minutes=2 ** (attempt - 1))
         deliver.using(run_after=later).enqueue(address, subject, body, attempt=attempt + 1)
-        logger.warning("Email to %s not sent (%s); trying again at %s.", address, error, later)
+        logger.warning("Email to %s not sent (%r); trying again at %s.", address, error, later)
         return {"sent": False, "retry_at": later.isoformat()}
     return {"sent": True}
 
