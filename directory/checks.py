@@ -76,3 +76,18 @@ def check_geocoder(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(deploy=True)
+def check_tasks(app_configs, **kwargs):
+    if settings.TASKS_BACKEND != "database":
+        return [
+            Warning(
+                "Background work (CSV imports, emails) runs inside web requests, and nothing "
+                "runs the daily jobs (TASKS_BACKEND is not database).",
+                hint="Set TASKS_BACKEND=database and run `python manage.py db_worker` beside "
+                "the web servers (the image sets it; compose.yaml runs the worker).",
+                id="directory.W006",
+            )
+        ]
+    return []

@@ -4,6 +4,10 @@ Every row is checked before anything is written. A file with any problem
 imports nothing and reports every problem as "row N, column: message", with
 rows numbered as a spreadsheet shows them (the header is row 1). Importing a
 file again updates the groups it names (same organization and name).
+
+What a file may hold is bounded (the limits below), so that checking any file,
+however it was made, takes a bounded time and says what is wrong with it in a
+bounded number of problems.
 """
 
 import csv
@@ -21,6 +25,14 @@ from django.utils import timezone
 from directory import geo, schedule, snapshots
 from directory.codes import clean_language_list, clean_region_list
 from directory.models import Focus, Group, GroupVersion, MeetingTime, Organization
+
+# The limits of one file, said in the upload page's help and the README.
+MAX_FILE_MB = 5
+MAX_ROWS = 5_000  # groups (rows after the header)
+MAX_COLUMNS = 100  # the template has 41
+MAX_CELL_CHARACTERS = 10_000
+# A file with more problems lists this many and says how many more there are.
+MAX_PROBLEMS_LISTED = 100
 
 # In the order of the documentation and the template file.
 COLUMNS = (
@@ -45,19 +57,52 @@ _NO = {"no", "n", "false", "0", ""}
 
 @dataclass(frozen=True)
 class Problem:
-    row: int
+    row: int | None  # None: the whole file
     column: str
     message: str
 
     def __str__(self):
+        if self.row is None:
+            return self.message
         return f"row {self.row}, {self.column}: {self.message}"
+
+    def as_dict(self):
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+class Problems:
+    """The problems found in a file: every one counted, the first MAX_PROBLEMS_LISTED kept."""
+
+    def __init__(self, problems=()):
+        self.listed = []
+        self.count = 0
+        self.extend(problems)
+
+    def append(self, problem):
+        self.count += 1
+        if len(self.listed) < MAX_PROBLEMS_LISTED:
+            self.listed.append(problem)
+
+    def extend(self, problems):
+        for problem in problems:
+            self.append(problem)
+
+    def __iter__(self):
+        return iter(self.listed)
+
+    def __bool__(self):
+        return self.count > 0
+
+    @property
+    def not_listed(self):
+        return self.count - len(self.listed)
 
 
 @dataclass
 class Result:
     created: int = 0
     updated: int = 0
-    problems: list = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
 
     @property
     def ok(self):
@@ -88,6 +133,20 @@ def import_groups(text, *, status=Group.Status.PUBLISHED):
     return result
 
 
+def read_file(data, *, organization=None):
+    """Decode an uploaded file's bytes and check its shape (the limits, text, the header);
+    nothing is written and no row is checked yet. Returns (text, rows, problems), `rows`
+    being the number of groups in it."""
+    if len(data) > MAX_FILE_MB * 1024 * 1024:
+        return "", 0, _one_problem(TOO_LARGE)
+    if what := _not_utf8_text(data):
+        return "", 0, _one_problem(f"{what} {SAVE_AS_CSV}")
+    # Bytes that are not UTF-8 become lone surrogates, which _read() names by row and column.
+    text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
+    _, rows, problems = _read(text, organization)
+    return text, len(rows), problems
+
+
 def check_file(text, *, organization=None, progress=None):
     """Check every row of the CSV `text` and plan what to save; nothing is written.
 
@@ -95,14 +154,7 @@ def check_file(text, *, organization=None, progress=None):
     organization's (its column may be left out). `progress(rows_checked)` is
     called every 50 rows.
     """
-    problems = []
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    header = [column.strip() for column in (reader.fieldnames or [])]
-    if not header:
-        return [], [Problem(1, "header", "The file is empty: it needs a header row.")]
-    reader.fieldnames = header
-    required = [c for c in REQUIRED if not (organization and c == "organization")]
-    problems += _check_header(header, required)
+    header, rows, problems = _read(text.removeprefix("\ufeff"), organization)
     if problems:
         return [], problems
 
@@ -110,15 +162,16 @@ def check_file(text, *, organization=None, progress=None):
     # Shared between rows, so that a new organization is created once.
     organizations = {organization.name.casefold(): organization} if organization else {}
     plans, seen = [], {}
-    for number, raw in enumerate(reader, start=2):
-        if progress and number % 50 == 0:
-            progress(number - 1)
-        if None in raw:
+    for checked, (number, cells) in enumerate(rows, start=1):
+        if progress and checked % 50 == 0:
+            progress(checked)
+        if any(cell.strip() for cell in cells[len(header) :]):
             problems.append(
                 Problem(number, "-", "This row has more cells than the header has columns.")
             )
             continue
-        row = {column: (value or "").strip() for column, value in raw.items()}
+        row = dict(zip(header, (cell.strip() for cell in cells), strict=False))
+        row |= dict.fromkeys(header[len(cells) :], "")
         if organization:
             named = row.get("organization") or organization.name
             if named.casefold() != organization.name.casefold():
@@ -136,27 +189,154 @@ def check_file(text, *, organization=None, progress=None):
             continue
         seen[key] = number
         plan, row_problems = _plan_row(number, row, focuses, organizations)
-        problems += row_problems
+        problems.extend(row_problems)
         if plan:
             plans.append(plan)
-    if not plans and not problems:
-        problems.append(Problem(2, "-", "The file has a header but no groups."))
     return plans, problems
 
 
+TOO_LARGE = f"The file is larger than {MAX_FILE_MB} MB. Split it into smaller files."
+SAVE_AS_CSV = "In your spreadsheet, save it as “CSV UTF-8”."
+
+
+def _one_problem(message, row=None, column="-"):
+    """Problems holding one problem: about the whole file when `row` is None."""
+    return Problems([Problem(row, column, message)])
+
+
+def _not_utf8_text(data):
+    """What a file is, when it is plainly not UTF-8 text."""
+    if data.startswith(b"PK\x03\x04"):
+        return "This is a spreadsheet file (.xlsx or .ods), not a CSV file."
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return "This is an Excel 97–2003 file (.xls), not a CSV file."
+    start = data[:4096]
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")) or start.count(0) > len(start) // 4:
+        return "This file is UTF-16 text (“Unicode text”), not UTF-8."
+    return ""
+
+
+def _read(text, organization):
+    """Split CSV text into its header and the rows that are not blank, within the limits.
+
+    Returns (header, rows, problems), rows being (number, cells) numbered as a spreadsheet
+    numbers them. A problem here (a limit, a cell that is not text, the header) stops the
+    check before any row is checked.
+    """
+    problems = Problems()
+    header, rows, number = None, [], 0
+    try:
+        for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+            if header is None and len(cells) > MAX_COLUMNS:
+                return (
+                    [],
+                    [],
+                    _one_problem(
+                        f"The header row has {len(cells):,} columns; at most {MAX_COLUMNS}.", row=1
+                    ),
+                )
+            if len(rows) == MAX_ROWS and any(cell.strip() for cell in cells):
+                return (
+                    [],
+                    [],
+                    _one_problem(
+                        f"The file has more than {MAX_ROWS:,} groups. Split it into smaller files."
+                    ),
+                )
+            if len(cells) > MAX_COLUMNS:
+                message = f"This row has {len(cells):,} cells; at most {MAX_COLUMNS}."
+                problems.append(Problem(number, "-", message))
+                continue
+            for index, cell in enumerate(cells):
+                if message := _cell_problem(cell):
+                    problems.append(Problem(number, _column_name(header, index), message))
+            if header is None:
+                header = cells
+            elif any(cell.strip() for cell in cells):
+                rows.append((number, cells))
+    except csv.Error:
+        message = (
+            f"This row has a cell longer than {MAX_CELL_CHARACTERS:,} characters, or a quote "
+            '(") that is never closed.'
+        )
+        problems.append(Problem(number + 1, "-", message))
+    if problems:
+        return [], [], problems
+    if not header or not any(cell.strip() for cell in header):
+        return [], [], _one_problem("The file is empty: it needs a header row.", 1, "header")
+    header = _trim_header([name.strip() for name in header], rows)
+    required = [c for c in REQUIRED if not (organization and c == "organization")]
+    problems.extend(_check_header(header, required))
+    if not problems and not rows:
+        problems.append(Problem(2, "-", "The file has a header but no groups."))
+    return header, rows, problems
+
+
+def _cell_problem(cell):
+    if len(cell) > MAX_CELL_CHARACTERS:
+        return f"This cell has {len(cell):,} characters; at most {MAX_CELL_CHARACTERS:,}."
+    if "\x00" in cell:
+        return "This cell holds a NUL character (a zero byte), which is not text."
+    if _NOT_UTF8.search(cell):
+        shown = _quoted(_NOT_UTF8.sub("\ufffd", cell))
+        return f"This cell is not UTF-8 text ({shown}). {SAVE_AS_CSV}"
+    return ""
+
+
+# What bytes that are not UTF-8 decode to with "surrogateescape".
+_NOT_UTF8 = re.compile("[\udc80-\udcff]+")
+
+
+def _column_name(header, index):
+    """How a problem names the column of a cell (the header's name, or its position)."""
+    name = header[index].strip() if header and index < len(header) else ""
+    if not name or _NOT_UTF8.search(name) or "\x00" in name:
+        return f"column {index + 1}"
+    return _shortened(name)
+
+
+def _trim_header(header, rows):
+    """The header without unnamed columns at its end that are blank in every row (a
+    spreadsheet may save a few)."""
+    while (
+        header
+        and not header[-1]
+        and not any(
+            len(cells) >= len(header) and cells[len(header) - 1].strip() for _, cells in rows
+        )
+    ):
+        header.pop()
+    return header
+
+
+def _shortened(text, longest=60):
+    """A cell's value as a problem shows it: short, so that every message stays short."""
+    return text if len(text) <= longest else text[: longest - 1] + "…"
+
+
+def _quoted(text):
+    return f"“{_shortened(text)}”"
+
+
 def _check_header(header, required):
+    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+        separator = "semicolons" if ";" in header[0] else "tabs"
+        message = f"The columns are separated by {separator}, not commas. {SAVE_AS_CSV}"
+        return [Problem(1, "-", message)]
     problems = []
-    for column in header:
-        if column not in COLUMNS:
+    for index, column in enumerate(header, start=1):
+        if not column:
+            problems.append(Problem(1, f"column {index}", "This column has no name."))
+        elif column not in COLUMNS:
             close = difflib.get_close_matches(column, COLUMNS, n=1)
             hint = f" Did you mean “{close[0]}”?" if close else ""
-            problems.append(Problem(1, column, f"This is not a column we know.{hint}"))
+            problems.append(Problem(1, _shortened(column), f"This is not a column we know.{hint}"))
     for column in required:
         if column not in header:
             problems.append(Problem(1, column, "This required column is missing."))
     duplicates = {column for column in header if header.count(column) > 1}
-    for column in sorted(duplicates):
-        problems.append(Problem(1, column, "This column appears more than once."))
+    for column in sorted(duplicates - {""}):
+        problems.append(Problem(1, _shortened(column), "This column appears more than once."))
     return problems
 
 
@@ -341,7 +521,7 @@ def _choice(choices):
     def parse(text):
         value = text.lower().replace(" ", "_").replace("-", "_")
         if value not in choices.values:
-            raise _RowProblem(None, f"“{text}” is not one of: {', '.join(choices.values)}.")
+            raise _RowProblem(None, f"{_quoted(text)} is not one of: {', '.join(choices.values)}.")
         return value
 
     return parse
@@ -349,17 +529,17 @@ def _choice(choices):
 
 def _date(text):
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise _RowProblem(None, f"“{text}” is not a date written as YYYY-MM-DD.")
+        raise _RowProblem(None, f"{_quoted(text)} is not a date written as YYYY-MM-DD.")
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise _RowProblem(None, f"“{text}” is not a real date.") from None
+        raise _RowProblem(None, f"{_quoted(text)} is not a real date.") from None
 
 
 def _time(text):
     match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
     if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise _RowProblem(None, f"“{text}” is not a 24-hour time like 18:30.")
+        raise _RowProblem(None, f"{_quoted(text)} is not a 24-hour time like 18:30.")
     return time(int(match[1]), int(match[2]))
 
 
@@ -371,7 +551,7 @@ def _days(text):
         code = word if word in schedule.DAYS else _DAY_ALIASES.get(word)
         if code is None:
             raise _RowProblem(
-                None, f"“{word}” is not a day. Use mon, tue, wed, thu, fri, sat, sun."
+                None, f"{_quoted(word)} is not a day. Use mon, tue, wed, thu, fri, sat, sun."
             )
         if code not in days:
             days.append(code)
@@ -383,7 +563,7 @@ def _week_of_month(text):
         return schedule.LAST
     if text in ("1", "2", "3", "4"):
         return int(text)
-    raise _RowProblem(None, f"“{text}” is not a week of the month. Use 1, 2, 3, 4 or last.")
+    raise _RowProblem(None, f"{_quoted(text)} is not a week of the month. Use 1, 2, 3, 4 or last.")
 
 
 def _money(text):
@@ -391,16 +571,16 @@ def _money(text):
         value = Decimal(text.replace("$", "").replace(",", ""))
     except InvalidOperation:
         raise _RowProblem(
-            None, f"“{text}” is not an amount of dollars, like 40 or 25.50."
+            None, f"{_quoted(text)} is not an amount of dollars, like 40 or 25.50."
         ) from None
     if not value.is_finite() or value < 0 or value >= 100000:
-        raise _RowProblem(None, f"“{text}” is not a sensible fee.")
+        raise _RowProblem(None, f"{_quoted(text)} is not a sensible fee.")
     return value.quantize(Decimal("0.01"))
 
 
 def _whole_number(text):
     if not text.isdigit() or len(text) > 4:
-        raise _RowProblem(None, f"“{text}” is not a whole number.")
+        raise _RowProblem(None, f"{_quoted(text)} is not a whole number.")
     return int(text)
 
 
@@ -409,9 +589,9 @@ def _coordinate(limit):
         try:
             value = float(text)
         except ValueError:
-            raise _RowProblem(None, f"“{text}” is not a number of degrees.") from None
+            raise _RowProblem(None, f"{_quoted(text)} is not a number of degrees.") from None
         if not -limit <= value <= limit:
-            raise _RowProblem(None, f"“{text}” is out of range (−{limit} to {limit}).")
+            raise _RowProblem(None, f"{_quoted(text)} is out of range (−{limit} to {limit}).")
         return value
 
     return parse
@@ -422,7 +602,7 @@ def _yes_no(text):
         return True
     if text.lower() in _NO:
         return False
-    raise _RowProblem(None, f"“{text}” is not yes or no.")
+    raise _RowProblem(None, f"{_quoted(text)} is not yes or no.")
 
 
 def _region(text):
@@ -432,13 +612,15 @@ def _region(text):
 def _region_by_name(text):
     code = geo.region_code(text)
     if not code:
-        raise _RowProblem(None, f"“{text}” is not a US state. Use its two-letter code, like TX.")
+        raise _RowProblem(
+            None, f"{_quoted(text)} is not a US state. Use its two-letter code, like TX."
+        )
     return code
 
 
 def _country(text):
     if not re.fullmatch(r"[A-Za-z]{2}", text):
-        raise _RowProblem(None, f"“{text}” is not a two-letter country code like US.")
+        raise _RowProblem(None, f"{_quoted(text)} is not a two-letter country code like US.")
     return text.upper()
 
 
@@ -448,6 +630,8 @@ def _focus_list(text, focuses):
         if not slug:
             continue
         if slug not in focuses:
-            raise _RowProblem(None, f"“{slug}” is not a focus we list. Use: {', '.join(focuses)}.")
+            raise _RowProblem(
+                None, f"{_quoted(slug)} is not a focus we list. Use: {', '.join(focuses)}."
+            )
         chosen.append(focuses[slug])
     return chosen

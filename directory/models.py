@@ -1,4 +1,4 @@
-from datetime import time
+from datetime import time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -1097,6 +1098,51 @@ class ProblemReport(models.Model):
 
     def get_absolute_url(self):
         return reverse("admin:directory_problemreport_change", args=[self.pk])
+
+
+class WorkerQuerySet(models.QuerySet):
+    def alive(self, seconds=30):
+        """Workers heard from within `seconds`, by the database's clock (servers' clocks may
+        differ)."""
+        return self.filter(seen_at__gte=Now() - timedelta(seconds=seconds))
+
+
+class Worker(models.Model):
+    """A background worker process (`manage.py db_worker`) while it runs: it writes `seen_at`
+    every few seconds, so that a task left by one that stopped (killed, or its machine gone)
+    is noticed and run again (directory/worker.py)."""
+
+    id = models.CharField(primary_key=True, max_length=64)
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    objects = WorkerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["started_at"]
+
+    def __str__(self):
+        return f"worker {self.id} (process {self.pid} on {self.host})"
+
+
+class DailyRun(models.Model):
+    """A daily task started for one day: one row per task and day, so that it starts once
+    however many workers there are (directory/worker.py)."""
+
+    task = models.CharField(max_length=200)
+    day = models.DateField()
+    enqueued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "task"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "day"], name="dailyrun_once_a_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.task} on {self.day}"
 
 
 def _wrap(codes):

@@ -113,6 +113,8 @@ INSTALLED_APPS = [
     "django_filters",
     "directory",
     "partners",
+    # After directory: its db_worker command (directory/worker.py) replaces this app's own.
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -335,8 +337,24 @@ if os.environ.get("EMAIL_HOST"):
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "groupfinder <noreply@example.org>")
-# Uploads with more rows than this are imported in the background, with progress.
-UPLOAD_ROWS_IN_REQUEST = envint("UPLOAD_ROWS_IN_REQUEST", 200)
+
+# Work that outlives a request (CSV imports, emails, the daily jobs) runs on Django's Tasks
+# framework. TASKS_BACKEND=database (the image sets it): tasks are rows in the database
+# (django-tasks-db), run by a second process, `python manage.py db_worker`, which also starts
+# the daily jobs and runs again a task whose worker died (directory/worker.py). Unset
+# (a local try, `make run`, the tests): each task runs at once, inside the request that
+# asks for it, and nothing else needs to run.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate")
+if TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+else:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be database or immediate, not {TASKS_BACKEND!r}."
+    )
+# A task still running on a worker not heard from for this long is run again.
+WORKER_LOST_SECONDS = envint("WORKER_LOST_SECONDS", 30)
 
 # The vetting checklist (directory/vetting.py): online groups charging more than
 # this per session are flagged, and listings not confirmed within this many

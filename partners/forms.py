@@ -4,10 +4,11 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from directory import schedule, snapshots
+from directory import importer, schedule, snapshots
 from directory.abuse import HoneypotMixin, SignInLimitMixin
 from directory.codes import clean_language_list, clean_region_list
 from directory.models import Focus, Group, MeetingTime
@@ -169,21 +170,47 @@ MeetingTimeFormSet = forms.formset_factory(
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
-        help_text=_("UTF-8 text, one group a row, with the columns of the template. At most 5 MB."),
+        help_text=format_lazy(
+            _(
+                "UTF-8 text, one group a row, with the columns of the template. At most "
+                "{megabytes} MB, {rows} groups, {columns} columns and {characters} characters "
+                "in a cell."
+            ),
+            megabytes=importer.MAX_FILE_MB,
+            rows=f"{importer.MAX_ROWS:,}",
+            columns=importer.MAX_COLUMNS,
+            characters=f"{importer.MAX_CELL_CHARACTERS:,}",
+        ),
     )
 
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.problems = None  # what importer.read_file() found wrong with the file
+
     def clean_file(self):
+        """(name, text, number of groups) of a file whose shape is right: its rows are
+        checked by the import's task."""
         upload = self.cleaned_data["file"]
-        if upload.size > 5 * 1024 * 1024:
+        if upload.size > importer.MAX_FILE_MB * 1024 * 1024:
             raise forms.ValidationError(
-                "The file is larger than 5 MB. Split it into smaller files."
+                _("The file is larger than %(megabytes)s MB. Split it into smaller files."),
+                params={"megabytes": importer.MAX_FILE_MB},
             )
-        try:
-            return upload.name, upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
+        text, rows, problems = importer.read_file(upload.read(), organization=self.organization)
+        if problems:
+            self.problems = problems
             raise forms.ValidationError(
-                "This file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8”."
-            ) from None
+                ngettext(
+                    "We found %(count)s problem in this file, so nothing was uploaded. It is "
+                    "listed below.",
+                    "We found %(count)s problems in this file, so nothing was uploaded. They "
+                    "are listed below.",
+                    problems.count,
+                ),
+                params={"count": problems.count},
+            )
+        return upload.name, text, rows
 
 
 class InviteForm(forms.Form):

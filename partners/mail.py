@@ -5,21 +5,33 @@ Each email is two templates, templates/partners/emails/<template>_subject.txt an
 rendered in the recipient's language (Profile.language_of) and sent to that one person
 as plain UTF-8 text: `send(user, template, **context)`. An email to a team is one message per
 member, each in their own language: `send_to_team(organization, template, **context)`.
+
+Emails are written where they are asked for and sent by a task, `deliver`, so that a slow
+or unreachable mail server never holds up a page: the worker sends it (TASKS_BACKEND=database),
+or the request does at once (a local try, the tests).
 """
 
+import datetime
 import email.policy
+import logging
+import smtplib
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMessage
+from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from partners.models import Profile
 
+logger = logging.getLogger(__name__)
+
+# Tries in all to send an email the mail server refuses or does not answer.
+DELIVERY_ATTEMPTS = 6
 # The longest line email allows (RFC 5322, 2.1.1), in bytes.
 LONGEST_LINE = 998
 
@@ -51,7 +63,25 @@ def send_to_address(address, language, template, **context):
     with translation.override(language):
         subject = render_to_string(f"partners/emails/{template}_subject.txt", context)
         body = render_to_string(f"partners/emails/{template}.txt", context)
-    PlainTextEmail(" ".join(subject.split()), body, to=[address]).send()
+    deliver.enqueue(address, " ".join(subject.split()), body)
+
+
+@task
+def deliver(address, subject, body, attempt=1):
+    """Send one written email (a task: SMTP's delays and failures stay out of requests).
+
+    When the mail server can't be reached or refuses, the worker tries again later: after
+    1, 2, 4, 8 and 16 minutes, then gives up (the task fails, with the server's answer)."""
+    try:
+        PlainTextEmail(subject, body, to=[address]).send()
+    except (OSError, smtplib.SMTPException) as error:
+        if attempt >= DELIVERY_ATTEMPTS or not deliver.get_backend().supports_defer:
+            raise
+        later = timezone.now() + datetime.timedelta(minutes=2 ** (attempt - 1))
+        deliver.using(run_after=later).enqueue(address, subject, body, attempt=attempt + 1)
+        logger.warning("Email to %s not sent (%r); trying again at %s.", address, error, later)
+        return {"sent": False, "retry_at": later.isoformat()}
+    return {"sent": True}
 
 
 def send_to_team(organization, template, **context):

@@ -637,7 +637,9 @@ class ImportJob(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
+    # The first importer.MAX_PROBLEMS_LISTED problems, and how many there are in all.
     problems = models.JSONField(default=list)
+    problem_count = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -651,6 +653,9 @@ class ImportJob(models.Model):
 
     def get_absolute_url(self):
         return reverse("partners:upload_status", args=[self.pk])
+
+    def problems_not_listed(self):
+        return max(0, self.problem_count - len(self.problems))
 
     def percent_done(self):
         return round(100 * self.rows_done / self.rows_total) if self.rows_total else 0

@@ -1,85 +1,101 @@
 """CSV uploads from organizations: every row checked, all or nothing, reviewed by curators.
 
-Small files are imported while the request waits; larger ones in a thread of
-the web process, with progress in the ImportJob row, so that the request
-returns at once and the page shows how far the import got.
+The request reads the file and checks its shape (importer.read_file: its size, that it is
+text, its header, the limits) and keeps it in an ImportJob; the rows are checked and
+imported by a task, `import_upload`, on the worker (TASKS_BACKEND=database), with progress
+in the ImportJob row so that the status page shows how far it got. The groups and the
+job's outcome are written in one transaction: a worker that stops half-way (killed, a
+deploy, the database restarting) leaves nothing half-imported, and its task is run again
+(directory/worker.py); an upload interrupted twice is given up, saying so.
 """
 
-import csv
-import io
 import logging
-import threading
 
-from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.tasks import task
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from directory import importer
 from partners.models import ImportJob, Submission
 
 logger = logging.getLogger(__name__)
 
+# An upload whose task is started a third time (its worker stopped twice) is given up.
+ATTEMPTS = 2
+
+# Why an upload failed when the file was not the reason: the status page shows them alone,
+# in the partner's language (they are in the catalogue).
+STOPPED = gettext_noop(
+    "The import stopped unexpectedly, so nothing was imported. Please upload the file again."
+)
+INTERRUPTED = gettext_noop(
+    "The import was interrupted twice (the server stopped while it ran), so nothing was "
+    "imported. Please upload the file again; if it happens again, split it into smaller files."
+)
+
 
 def start(job):
-    """Import the job's file now if it is small, else in the background."""
-    if job.rows_total <= settings.UPLOAD_ROWS_IN_REQUEST:
-        run(job.pk)
-    else:
-        threading.Thread(
-            target=_run_in_background, args=[job.pk], name=f"upload-{job.pk}", daemon=True
-        ).start()
+    """Queue the job's import (with the immediate backend, it runs now)."""
+    import_upload.enqueue(job.pk)
 
 
-def count_rows(text):
-    return max(0, sum(1 for _ in csv.reader(io.StringIO(text.lstrip("\ufeff")))) - 1)
-
-
-def _run_in_background(job_pk):
+@task(takes_context=True)
+def import_upload(context, job_pk):
+    if context.attempt > ATTEMPTS:
+        logger.error("Upload %s was interrupted %d times; gave it up.", job_pk, ATTEMPTS)
+        _fail(job_pk, INTERRUPTED)
+        return
     try:
         run(job_pk)
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: the worker runs the task again once it is back
     except Exception:
         logger.exception("Upload %s failed", job_pk)
-        ImportJob.objects.filter(pk=job_pk).update(
-            status=ImportJob.Status.FAILED,
-            problems=[{"row": 0, "column": "-", "message": "The import stopped unexpectedly. "
-                       "Nothing was imported; please try again."}],
-        )  # fmt: skip
-    finally:
-        connection.close()
+        _fail(job_pk, STOPPED)
+        raise
+
+
+def _fail(job_pk, message):
+    ImportJob.objects.filter(pk=job_pk, status=ImportJob.Status.RUNNING).update(
+        status=ImportJob.Status.FAILED,
+        problems=[{"row": None, "column": "-", "message": message}],
+        problem_count=1,
+        updated_at=timezone.now(),
+    )
 
 
 def run(job_pk):
     job = ImportJob.objects.select_related("organization", "uploaded_by").get(pk=job_pk)
+    if job.status != ImportJob.Status.RUNNING:
+        return job  # finished before its worker stopped
 
     def progress(rows):
         ImportJob.objects.filter(pk=job.pk).update(rows_done=rows, updated_at=timezone.now())
 
+    progress(0)
     plans, problems = importer.check_file(
         job.text, organization=job.organization, progress=progress
     )
-    if problems:
-        job.status = ImportJob.Status.FAILED
-        job.problems = [{"row": p.row, "column": p.column, "message": p.message} for p in problems]
+    with transaction.atomic():
+        # Locked, and checked again: the same job run twice at once is imported once.
+        if ImportJob.objects.select_for_update().get(pk=job.pk).status != job.status:
+            return job
+        if not problems:
+            try:
+                with transaction.atomic():
+                    for plan in plans:
+                        created = submit(plan, job.uploaded_by)
+                        job.created += created
+                        job.updated += not created
+            except importer.SaveFailed as failure:
+                job.created = job.updated = 0
+                problems = importer.Problems([failure.problem])
+        job.status = ImportJob.Status.FAILED if problems else ImportJob.Status.DONE
+        job.problems = [problem.as_dict() for problem in problems]
+        job.problem_count = problems.count
         job.rows_done = job.rows_total
         job.save()
-        return job
-    try:
-        with transaction.atomic():
-            for n, plan in enumerate(plans, start=1):
-                created = submit(plan, job.uploaded_by)
-                job.created += created
-                job.updated += not created
-                if n % 50 == 0:
-                    progress(job.rows_total)
-    except importer.SaveFailed as failure:
-        job.status = ImportJob.Status.FAILED
-        job.created = job.updated = 0
-        problem = failure.problem
-        job.problems = [{"row": problem.row, "column": problem.column, "message": problem.message}]
-    else:
-        job.status = ImportJob.Status.DONE
-    job.rows_done = job.rows_total
-    job.save()
     return job
 
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from directory import abuse, snapshots
 from directory.importer import COLUMNS
-from directory.models import Group, GroupVersion, Organization, ProblemReport
+from directory.models import Group, GroupVersion, Organization, ProblemReport, Worker
 from partners import mail, uploads
 from partners.forms import (
     COMMON_TIMEZONES,
@@ -329,15 +329,15 @@ def archive(request, pk):
 @login_required
 def upload(request, organization):
     organization = _get_organization_for_user(request, organization)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST or None, request.FILES or None, organization=organization)
     if request.method == "POST" and form.is_valid():
-        name, text = form.cleaned_data["file"]
+        name, text, rows = form.cleaned_data["file"]
         job = ImportJob.objects.create(
             organization=organization,
             uploaded_by=request.user,
             file_name=name[:200],
             text=text,
-            rows_total=uploads.count_rows(text),
+            rows_total=rows,
         )
         uploads.start(job)
         return redirect(job)
@@ -356,11 +356,13 @@ def upload_status(request, pk):
         ),
         pk=pk,
     )
-    stalled = (
+    # Queued or under way for a minute, and no worker to run it (TASKS_BACKEND=database).
+    waiting = (
         job.status == ImportJob.Status.RUNNING
-        and (timezone.now() - job.updated_at).total_seconds() > 600
+        and (timezone.now() - job.updated_at).total_seconds() > 60
+        and not Worker.objects.alive().exists()
     )
-    return render(request, "partners/upload_status.html", {"job": job, "stalled": stalled})
+    return render(request, "partners/upload_status.html", {"job": job, "waiting": waiting})
 
 
 @login_required

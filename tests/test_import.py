@@ -237,8 +237,10 @@ class BadFileTests(ImportTestCase):
         path.write_bytes(f"{self.COLUMNS}\nCafé,Org,support,in_person,peer,tue,19:00,Austin,TX,"
                          "78701\n".encode("latin-1"))  # fmt: skip
 
-        with self.assertRaisesMessage(CommandError, "is not UTF-8 text"):
-            call_command("import_groups", str(path), stdout=StringIO(), stderr=StringIO())
+        err = StringIO()
+        with self.assertRaisesMessage(CommandError, "1 problem in"):
+            call_command("import_groups", str(path), stdout=StringIO(), stderr=err)
+        self.assertIn("row 2, name: This cell is not UTF-8 text (“Caf\ufffd”).", err.getvalue())
         with self.assertRaisesMessage(CommandError, "There is no file"):
             call_command("import_groups", "/no/such/file.csv", stdout=StringIO())
         self.assertFalse(Group.objects.exists())

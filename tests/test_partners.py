@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.test import TestCase
 
 from directory.models import Group, GroupVersion, ProblemReport
-from partners.models import JoinRequest, Membership, Submission
+from partners.models import ImportJob, JoinRequest, Membership, Submission
 from tests.factories import make_curator, make_group, make_organization
 
 NOON_NOVEMBER_24 = datetime(2026, 11, 24, 12, tzinfo=ZoneInfo("America/New_York"))
@@ -371,7 +371,8 @@ class UploadTests(TestCase):
             {"file": SimpleUploadedFile("x.csv", "name\nCaf\xe9".encode("latin-1"))},
         )
 
-        self.assertContains(response, "This file is not UTF-8 text.")
+        self.assertContains(response, "<td>2</td><td>name</td><td>This cell is not UTF-8 text")
+        self.assertFalse(ImportJob.objects.exists())
 
     def test_the_template_has_every_column(self):
         response = self.client.get("/partners/template.csv")
@@ -410,8 +411,6 @@ class AccessTests(TestCase):
         self.assertEqual(self.group.status, Group.Status.PUBLISHED)
 
     def test_another_organizations_upload_is_not_found(self):
-        from partners.models import ImportJob
-
         job = ImportJob.objects.create(organization=self.theirs, file_name="x.csv", text="")
 
         self.assertEqual(self.client.get(f"/partners/uploads/{job.pk}/").status_code, 404)
