@@ -82,6 +82,7 @@ def _other_paths():
         "304": {"$ref": "#/components/responses/NotModified"},
         "429": {"$ref": "#/components/responses/TooManyRequests"},
     }
+    missing = errors | {"404": {"$ref": "#/components/responses/NotFound"}}
     document = {"type": "object"}
     name = {
         "in": "path",
@@ -132,7 +133,7 @@ def _other_paths():
             "get": {
                 "operationId": "getProfileModification",
                 "summary": "One of the Profile's modifications: a JSON Merge Patch over the HSDS file.",
-                "responses": {"200": _json(document, "The modification."), **errors},
+                "responses": {"200": _json(document, "The modification."), **missing},
             },
         },
         "/api/hsds/schema/{name}.json": {
@@ -140,7 +141,7 @@ def _other_paths():
             "get": {
                 "operationId": "getProfileSchema",
                 "summary": "An HSDS file with the Profile's modification merged in.",
-                "responses": {"200": _json(document, "The schema."), **errors},
+                "responses": {"200": _json(document, "The schema."), **missing},
             },
         },
     }
