@@ -306,7 +306,7 @@ def utc_offset(zone, now=None):
 
 
 def location_kinds(group):
-    """"physical" where it meets in person, then "virtual" where it meets online."""
+    """ "physical" where it meets in person, then "virtual" where it meets online."""
     return [
         kind
         for kind, meets in (("physical", group.meets_in_person), ("virtual", group.meets_online))
@@ -331,7 +331,10 @@ def location(group, kind, *, full=True):
         }
     latitude, longitude = group.latitude, group.longitude
     if not group.shows_address:
-        latitude, longitude = round(latitude, CITY_ONLY_DECIMALS), round(longitude, CITY_ONLY_DECIMALS)
+        latitude, longitude = (
+            round(latitude, CITY_ONLY_DECIMALS),
+            round(longitude, CITY_ONLY_DECIMALS),
+        )
     document = _without_blanks(
         {
             "id": lid,

@@ -303,7 +303,7 @@ def _locations(service, record):
         kind = where.get("location_type")
         if kind not in ("physical", "virtual"):
             continue
-        if (physical if kind == "physical" else virtual):
+        if physical if kind == "physical" else virtual:
             record.problems.append(
                 Problem(record.label, path, f"A group has at most one {kind} location.")
             )
@@ -425,7 +425,9 @@ def _check(records):
         for problem in batch_problems:
             record = batch[problem.row - 2]
             problems.append(
-                Problem(record.label, _field(record, problem.column, index), _message(problem, batch))
+                Problem(
+                    record.label, _field(record, problem.column, index), _message(problem, batch)
+                )
             )
     return plans, list(dict.fromkeys(problems))
 
@@ -475,10 +477,12 @@ def _save(record, plans, status):
     try:
         with transaction.atomic():
             if organization.pk is None:
-                if service.get("organization_id") and not Organization.objects.filter(
-                    uuid=service["organization_id"]
-                ).exists():
+                if (
+                    service.get("organization_id")
+                    and not Organization.objects.filter(uuid=service["organization_id"]).exists()
+                ):
                     organization.uuid = service["organization_id"]
+                organization.website = (service.get("organization") or {}).get("website", "")
                 organization.save()
             if created and not Group.objects.filter(uuid=service["id"]).exists():
                 group.uuid = service["id"]

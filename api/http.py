@@ -119,9 +119,7 @@ def _conditional(request, response, max_age):
     patch_cache_control(response, public=True, max_age=max_age)
     response["Content-Language"] = "en"
     return (
-        get_conditional_response(
-            request, etag=etag, last_modified=timestamp, response=response
-        )
+        get_conditional_response(request, etag=etag, last_modified=timestamp, response=response)
         or response
     )
 

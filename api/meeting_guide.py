@@ -20,7 +20,7 @@ its page and in the HSDS API.
   a problem" page.
 """
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from api import hsds
@@ -81,7 +81,7 @@ def meetings(groups, links):
 
 
 def _meeting(group, meeting, number, links, languages):
-    days = [_DAY_NUMBERS[day] for day in meeting.day_list()]
+    days = sorted(_DAY_NUMBERS[day] for day in meeting.day_list())
     entry = {
         "name": group.name,
         "slug": hsds.schedule_id(group, number),

@@ -26,7 +26,9 @@ PROBLEM_EXAMPLE = {
     "title": "Bad request parameters",
     "status": 400,
     "detail": "per_page: Ensure this value is less than or equal to 100.",
-    "errors": [{"parameter": "per_page", "message": "Ensure this value is less than or equal to 100."}],
+    "errors": [
+        {"parameter": "per_page", "message": "Ensure this value is less than or equal to 100."}
+    ],
 }
 
 
@@ -107,7 +109,10 @@ def _other_paths():
                 ),
                 "responses": {
                     "200": _json(
-                        {"type": "array", "items": {"$ref": "#/components/schemas/MeetingGuideMeeting"}},
+                        {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/MeetingGuideMeeting"},
+                        },
                         "Every weekly meeting.",
                     ),
                     **errors,
@@ -125,14 +130,19 @@ def _other_paths():
             "get": {
                 "operationId": "getProfile",
                 "summary": "The groupfinder HSDS Profile: what it adds to HSDS 3.0.",
-                "responses": {"200": _json(document, "The Profile, with links to its files."), **errors},
+                "responses": {
+                    "200": _json(document, "The Profile, with links to its files."),
+                    **errors,
+                },
             }
         },
         "/api/hsds/profile/{name}.json": {
             "parameters": [name],
             "get": {
                 "operationId": "getProfileModification",
-                "summary": "One of the Profile's modifications: a JSON Merge Patch over the HSDS file.",
+                "summary": (
+                    "One of the Profile's modifications: a JSON Merge Patch over the HSDS file."
+                ),
                 "responses": {"200": _json(document, "The modification."), **missing},
             },
         },
@@ -159,7 +169,9 @@ def _component_ref(ref):
 def _rewrite_refs(value):
     if isinstance(value, dict):
         return {
-            key: _component_ref(item) if key == "$ref" and isinstance(item, str) else _rewrite_refs(item)
+            key: _component_ref(item)
+            if key == "$ref" and isinstance(item, str)
+            else _rewrite_refs(item)
             for key, item in value.items()
         }
     if isinstance(value, list):

@@ -58,15 +58,22 @@ def _facet_id(facet):
 
 FACETS = {
     "format": ("Kind of group", "What happens in the group: peer support, a course, therapy."),
-    "membership": ("Joining", "Whether the group can be joined any time or starts and ends "
-                   "on set dates."),
-    "attendance": ("How it meets", "In person, online, or both (it follows the service's "
-                   "locations)."),
-    "leader_type": ("Who leads it", "A peer, a professional or both. The attribute's value is "
-                    "the leader's training, in the organization's words."),
+    "membership": (
+        "Joining",
+        "Whether the group can be joined any time or starts and ends on set dates.",
+    ),
+    "attendance": (
+        "How it meets",
+        "In person, online, or both (it follows the service's locations).",
+    ),
+    "leader_type": (
+        "Who leads it",
+        "A peer, a professional or both. The attribute's value is "
+        "the leader's training, in the organization's words.",
+    ),
     "focus": ("Who it is for", "People the group is especially for."),
     "insurance": ("Insurance", "Whether the group's fee can be paid by health insurance."),
-}  # fmt: skip
+}
 CHOICES = {
     "format": Group.Format,
     "membership": Group.Membership,
@@ -88,14 +95,26 @@ def _fixed_terms(language):
             code = f"{facet}/{choice.value}"
             description = choice.explanation if facet == "format" else choice.label
             terms.append(
-                Term(uuid5(NAMESPACE, code), code, str(choice.label), str(description), facet,
-                     choice.value)
-            )  # fmt: skip
+                Term(
+                    uuid5(NAMESPACE, code),
+                    code,
+                    str(choice.label),
+                    str(description),
+                    facet,
+                    choice.value,
+                )
+            )
     code = f"insurance/{INSURANCE_ACCEPTED}"
     terms.append(
-        Term(uuid5(NAMESPACE, code), code, "Insurance accepted",
-             "Health insurance can pay the group's fee.", "insurance", INSURANCE_ACCEPTED)
-    )  # fmt: skip
+        Term(
+            uuid5(NAMESPACE, code),
+            code,
+            "Insurance accepted",
+            "Health insurance can pay the group's fee.",
+            "insurance",
+            INSURANCE_ACCEPTED,
+        )
+    )
     return tuple(terms)
 
 

@@ -14,9 +14,7 @@ urlpatterns = [
     path("hsds/services/<str:id>", views.service, name="hsds_service"),
     path("hsds/organizations", views.organizations, name="hsds_organizations"),
     path("hsds/organizations/<str:id>", views.organization, name="hsds_organization"),
-    path(
-        "hsds/service_at_locations", views.service_at_locations, name="hsds_service_at_locations"
-    ),
+    path("hsds/service_at_locations", views.service_at_locations, name="hsds_service_at_locations"),
     path(
         "hsds/service_at_locations/<str:id>",
         views.service_at_location,

@@ -12,7 +12,13 @@ from django.views.decorators.http import require_safe
 
 from api import hsds, meeting_guide, openapi, params, taxonomy
 from api.http import REQUESTS_PER_MINUTE, BadParameters, api_endpoint, json_response
-from api.standards import HSDS_VERSION, PROFILE_VERSION, profile_names, profile_patch, profile_schema
+from api.standards import (
+    HSDS_VERSION,
+    PROFILE_VERSION,
+    profile_names,
+    profile_patch,
+    profile_schema,
+)
 from directory.models import Group, Organization
 
 # What a full service reads besides its row and its organization's.
@@ -291,9 +297,10 @@ def taxonomy_terms(request):
     if data["search"]:
         words = data["search"].lower().split()
         terms = [
-            term for term in terms
+            term
+            for term in terms
             if all(word in f"{term.name} {term.description}".lower() for word in words)
-        ]  # fmt: skip
+        ]
     links = hsds.Links(request)
     return json_response(_list(form, [hsds.taxonomy_term(term, links) for term in terms]))
 

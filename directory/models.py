@@ -1,6 +1,6 @@
-from uuid import uuid4
 from datetime import time
 from decimal import Decimal
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from django.conf import settings

@@ -98,8 +98,12 @@ class ServiceTests(ApiTestCase):
         self.assertEqual(service["url"], "https://example.org/circle")
         self.assertEqual(service["minimum_age"], 18)
         self.assertEqual(service["maximum_group_size"], 12)
-        self.assertEqual(service["listing_url"], "http://testserver/groups/tuesday-evening-circle-austin/")
-        self.assertEqual(service["fees_description"], "Sliding scale, up to $20 a session. Insurance accepted.")
+        self.assertEqual(
+            service["listing_url"], "http://testserver/groups/tuesday-evening-circle-austin/"
+        )
+        self.assertEqual(
+            service["fees_description"], "Sliding scale, up to $20 a session. Insurance accepted."
+        )
         self.assertEqual(
             service["cost_options"],
             [
@@ -113,13 +117,21 @@ class ServiceTests(ApiTestCase):
                 }
             ],
         )
-        self.assertEqual([(lang["code"], lang["name"]) for lang in service["languages"]],
-                         [("en", "English"), ("es", "Spanish")])  # fmt: skip
+        self.assertEqual(
+            [(lang["code"], lang["name"]) for lang in service["languages"]],
+            [("en", "English"), ("es", "Spanish")],
+        )
         self.assertEqual(service["phones"][0]["number"], "(512) 555-0143")
         [schedule] = service["schedules"]
         self.assertEqual(
             {key: schedule[key] for key in ("freq", "interval", "byday", "opens_at", "closes_at")},
-            {"freq": "WEEKLY", "interval": 1, "byday": "TU", "opens_at": "19:00", "closes_at": "20:30"},
+            {
+                "freq": "WEEKLY",
+                "interval": 1,
+                "byday": "TU",
+                "opens_at": "19:00",
+                "closes_at": "20:30",
+            },
         )
         self.assertEqual(schedule["timezone_name"], "America/Chicago")
         self.assertEqual(schedule["timezone"], -6)
@@ -159,13 +171,21 @@ class ServiceTests(ApiTestCase):
             membership=Group.Membership.CLOSED,
             starts_on=date(2026, 12, 1),
             ends_on=date(2027, 2, 23),
-            meeting={"days": "mon,thu", "frequency": "every_other_week",
-                     "first_meeting_on": date(2026, 12, 3), "end_time": None},
-        )  # fmt: skip
+            meeting={
+                "days": "mon,thu",
+                "frequency": "every_other_week",
+                "first_meeting_on": date(2026, 12, 3),
+                "end_time": None,
+            },
+        )
         MeetingTime.objects.create(
-            group=course, days="fri", start_time=time(10), frequency="monthly", week_of_month=-1,
+            group=course,
+            days="fri",
+            start_time=time(10),
+            frequency="monthly",
+            week_of_month=-1,
             timezone="America/Chicago",
-        )  # fmt: skip
+        )
 
         service = self.json(f"/api/hsds/services/{course.uuid}")
 
@@ -173,14 +193,27 @@ class ServiceTests(ApiTestCase):
         monthly, fortnightly = service["schedules"]  # by start time
         self.assertEqual(
             {k: monthly.get(k) for k in ("freq", "byday", "interval", "dtstart", "until")},
-            {"freq": "MONTHLY", "byday": "-1FR", "interval": None, "dtstart": "2026-12-01",
-             "until": "2027-02-23"},
-        )  # fmt: skip
+            {
+                "freq": "MONTHLY",
+                "byday": "-1FR",
+                "interval": None,
+                "dtstart": "2026-12-01",
+                "until": "2027-02-23",
+            },
+        )
         self.assertEqual(
             {k: fortnightly.get(k) for k in ("freq", "interval", "byday", "wkst", "dtstart")},
-            {"freq": "WEEKLY", "interval": 2, "byday": "MO,TH", "wkst": "MO", "dtstart": "2026-12-03"},
+            {
+                "freq": "WEEKLY",
+                "interval": 2,
+                "byday": "MO,TH",
+                "wkst": "MO",
+                "dtstart": "2026-12-03",
+            },
         )
-        self.assertEqual((fortnightly["valid_from"], fortnightly["valid_to"]), ("2026-12-01", "2027-02-23"))
+        self.assertEqual(
+            (fortnightly["valid_from"], fortnightly["valid_to"]), ("2026-12-01", "2027-02-23")
+        )
         self.assertNotIn("closes_at", fortnightly)
 
     def test_an_online_group_has_a_virtual_location_and_its_states(self):
@@ -191,7 +224,9 @@ class ServiceTests(ApiTestCase):
         [link] = service["service_at_locations"]
         self.assertEqual(link["location"]["location_type"], "virtual")
         self.assertEqual(link["location"]["url"], "https://example.org/meet/online-evening-circle")
-        self.assertEqual([area["name"] for area in service["service_areas"]], ["California", "Oregon"])
+        self.assertEqual(
+            [area["name"] for area in service["service_areas"]], ["California", "Oregon"]
+        )
         self.assertEqual(service["moderation_rules"], online.moderation_rules)
 
     def test_the_list_and_its_pages(self):
@@ -202,9 +237,16 @@ class ServiceTests(ApiTestCase):
 
         self.assertEqual(
             {k: v for k, v in page.items() if k != "contents"},
-            {"total_items": 5, "total_pages": 3, "page_number": 2, "size": 2,
-             "first_page": False, "last_page": False, "empty": False},
-        )  # fmt: skip
+            {
+                "total_items": 5,
+                "total_pages": 3,
+                "page_number": 2,
+                "size": 2,
+                "first_page": False,
+                "last_page": False,
+                "empty": False,
+            },
+        )
         assert_valid(self, page["contents"], "compiled/service_list")
         self.assertNotIn("schedules", page["contents"][0])
         full = self.json("/api/hsds/services", {"per_page": 5, "full": "true"})["contents"]
@@ -220,9 +262,13 @@ class ServiceTests(ApiTestCase):
         self.assertEqual(set(item), {"id", "name", "status", "last_modified"})
 
     def test_search_organization_and_taxonomy_filters(self):
-        other = make_group("Online Friday", organization=make_organization("Other Org"),
-                           format=Group.Format.PROCESS, leader_type=Group.LeaderType.PROFESSIONAL,
-                           leader_training="LCSW")  # fmt: skip
+        other = make_group(
+            "Online Friday",
+            organization=make_organization("Other Org"),
+            format=Group.Format.PROCESS,
+            leader_type=Group.LeaderType.PROFESSIONAL,
+            leader_training="LCSW",
+        )
 
         def names(**query):
             return [s["name"] for s in self.json("/api/hsds/services", query)["contents"]]
@@ -253,14 +299,22 @@ class ServiceTests(ApiTestCase):
     def test_postcode_and_proximity(self):
         make_online_group("Online Anywhere")
         make_online_group("Online California", serves_regions="CA")
-        denver = make_group("Denver Circle", city="Denver", region="CO", postal_code="80202",
-                            latitude=39.7491, longitude=-104.9946)  # fmt: skip
+        denver = make_group(
+            "Denver Circle",
+            city="Denver",
+            region="CO",
+            postal_code="80202",
+            latitude=39.7491,
+            longitude=-104.9946,
+        )
 
         def names(**query):
             return sorted(s["name"] for s in self.json("/api/hsds/services", query)["contents"])
 
         self.assertEqual(names(postcode="78701"), ["Online Anywhere", "Tuesday Evening Circle"])
-        self.assertEqual(names(postcode="80202", proximity=1000), ["Denver Circle", "Online Anywhere"])
+        self.assertEqual(
+            names(postcode="80202", proximity=1000), ["Denver Circle", "Online Anywhere"]
+        )
         self.assertEqual(names(postcode="90210"), ["Online Anywhere", "Online California"])
         self.assertTrue(denver.uuid)
 
@@ -301,7 +355,9 @@ class PublicOnlyTests(ApiTestCase):
         self.assertNotIn("Hidden Lane", text)
         self.assertNotIn("78702", text)
         self.assertNotIn("30.26339", text)
-        location = self.json(f"/api/hsds/services/{quiet.uuid}")["service_at_locations"][0]["location"]
+        location = self.json(f"/api/hsds/services/{quiet.uuid}")["service_at_locations"][0][
+            "location"
+        ]
         self.assertEqual((location["latitude"], location["longitude"]), (30.26, -97.72))
         self.assertEqual(location["address_visibility"], "city_only")
         self.assertEqual(location["addresses"][0]["city"], "Austin")
@@ -311,10 +367,14 @@ class PublicOnlyTests(ApiTestCase):
             make_group("Draft Circle", status=Group.Status.DRAFT),
             make_group("Pending Circle", status=Group.Status.PENDING),
             make_group("Archived Circle", status=Group.Status.ARCHIVED),
-            make_group("Ended Course", membership=Group.Membership.CLOSED,
-                       starts_on=date(2026, 1, 6), ends_on=date(2026, 3, 3)),
+            make_group(
+                "Ended Course",
+                membership=Group.Membership.CLOSED,
+                starts_on=date(2026, 1, 6),
+                ends_on=date(2026, 3, 3),
+            ),
             make_group("Stale Circle", last_verified_on=date(2025, 1, 1)),
-        ]  # fmt: skip
+        ]
         unlisted_org = make_organization("Only Drafts Org")
         make_group("Another Draft", organization=unlisted_org, status=Group.Status.DRAFT)
 
@@ -332,7 +392,9 @@ class PublicOnlyTests(ApiTestCase):
     def test_no_partner_or_curator_data(self):
         user = User.objects.create_user("ana@partner.example", "ana@partner.example", "x" * 14)
         Membership.objects.create(user=user, organization=self.organization, role="admin")
-        self.circle.reports.create(kind="other", details="Secret report", contact_email="r@x.example")
+        self.circle.reports.create(
+            kind="other", details="Secret report", contact_email="r@x.example"
+        )
 
         text = self.everything()
 
@@ -354,13 +416,17 @@ class OrganizationTests(ApiTestCase):
         full = self.json("/api/hsds/organizations", {"full": "true"})["contents"]
         assert_valid(self, full, "organization")
         self.assertEqual([s["name"] for s in full[0]["services"]], ["Tuesday Evening Circle"])
-        self.assertEqual(self.json("/api/hsds/organizations", {"search": "nothing"})["contents"], [])
+        self.assertEqual(
+            self.json("/api/hsds/organizations", {"search": "nothing"})["contents"], []
+        )
 
     def test_an_organization_with_its_services(self):
         make_group("Draft Circle", status=Group.Status.DRAFT)
 
         org = self.json(f"/api/hsds/organizations/{self.organization.uuid}")
-        whole = self.json(f"/api/hsds/organizations/{self.organization.uuid}", {"full_service": "true"})
+        whole = self.json(
+            f"/api/hsds/organizations/{self.organization.uuid}", {"full_service": "true"}
+        )
 
         assert_valid(self, [org, whole], "organization")
         self.assertEqual([s["name"] for s in org["services"]], ["Tuesday Evening Circle"])
@@ -381,29 +447,39 @@ class ServiceAtLocationTests(ApiTestCase):
         kinds = [(s["service"]["name"], s["location"]["location_type"]) for s in page["contents"]]
         self.assertEqual(
             kinds,
-            [("Tuesday Evening Circle", "physical"), ("Hybrid Circle", "physical"),
-             ("Hybrid Circle", "virtual")],
-        )  # fmt: skip
+            [
+                ("Tuesday Evening Circle", "physical"),
+                ("Hybrid Circle", "physical"),
+                ("Hybrid Circle", "virtual"),
+            ],
+        )
         for kind in ("physical", "virtual"):
-            one = self.json(f"/api/hsds/service_at_locations/{hsds.service_at_location_id(hybrid, kind)}")
+            one = self.json(
+                f"/api/hsds/service_at_locations/{hsds.service_at_location_id(hybrid, kind)}"
+            )
             assert_valid(self, [one], "service_at_location")
             self.assertEqual(one["location"]["location_type"], kind)
             self.assertEqual(one["service"]["id"], str(hybrid.uuid))
         virtual_of_in_person = hsds.service_at_location_id(self.circle, "virtual")
-        self.assertEqual(self.get(f"/api/hsds/service_at_locations/{virtual_of_in_person}").status_code, 404)
+        self.assertEqual(
+            self.get(f"/api/hsds/service_at_locations/{virtual_of_in_person}").status_code, 404
+        )
 
     def test_pages_cross_from_physical_to_virtual(self):
         make_online_group("Online A")
         make_online_group("Online B")
 
-        pages = [self.json("/api/hsds/service_at_locations", {"per_page": 2, "page": n})
-                 for n in (1, 2)]  # fmt: skip
+        pages = [
+            self.json("/api/hsds/service_at_locations", {"per_page": 2, "page": n}) for n in (1, 2)
+        ]
 
         self.assertEqual(
             [s["service"]["name"] for page in pages for s in page["contents"]],
             ["Tuesday Evening Circle", "Online A", "Online B"],
         )
-        self.assertEqual(self.json("/api/hsds/service_at_locations", {"postcode": "78701"})["total_items"], 3)
+        self.assertEqual(
+            self.json("/api/hsds/service_at_locations", {"postcode": "78701"})["total_items"], 3
+        )
 
 
 class TaxonomyTests(ApiTestCase):
@@ -418,8 +494,10 @@ class TaxonomyTests(ApiTestCase):
         self.assertIn("format/psychoeducational", codes)
         self.assertIn("focus/women", codes)
         self.assertEqual(len(codes), len(set(codes)))
-        self.assertEqual(self.json(f"/api/hsds/taxonomies/{taxonomy.TAXONOMY_ID}")["name"],
-                         taxonomy.TAXONOMY_NAME)  # fmt: skip
+        self.assertEqual(
+            self.json(f"/api/hsds/taxonomies/{taxonomy.TAXONOMY_ID}")["name"],
+            taxonomy.TAXONOMY_NAME,
+        )
         top = self.json("/api/hsds/taxonomy_terms", {"top_only": "true"})["contents"]
         self.assertEqual([t["code"] for t in top], list(taxonomy.FACETS))
         focus_facet = next(t["id"] for t in top if t["code"] == "focus")
@@ -431,10 +509,13 @@ class TaxonomyTests(ApiTestCase):
     def test_ids_are_the_same_in_every_copy_of_the_directory(self):
         # The seeded focus vocabulary's ids come from its slugs (migration 0007), the fixed
         # vocabularies' from their codes.
-        self.assertEqual(Focus.objects.get(slug="women").uuid,
-                         uuid5(taxonomy.NAMESPACE, "focus/women"))  # fmt: skip
-        self.assertEqual(taxonomy.fixed_term("format", "support").id,
-                         UUID("122bea99-7b72-51de-9456-27e11f522df5"))  # fmt: skip
+        self.assertEqual(
+            Focus.objects.get(slug="women").uuid, uuid5(taxonomy.NAMESPACE, "focus/women")
+        )
+        self.assertEqual(
+            taxonomy.fixed_term("format", "support").id,
+            UUID("122bea99-7b72-51de-9456-27e11f522df5"),
+        )
 
 
 class BadParameterTests(ApiTestCase):
@@ -555,9 +636,12 @@ class CitizenshipTests(ApiTestCase):
 
         preflight = self.client.options(
             "/api/hsds/services",
-            headers={"Origin": "https://app.example", "Access-Control-Request-Method": "GET",
-                     "Access-Control-Request-Headers": "if-none-match"},
-        )  # fmt: skip
+            headers={
+                "Origin": "https://app.example",
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "if-none-match",
+            },
+        )
         self.assertEqual(preflight.status_code, 204)
         self.assertEqual(preflight["Access-Control-Allow-Methods"], "GET, HEAD, OPTIONS")
         self.assertIn("If-None-Match", preflight["Access-Control-Allow-Headers"])
@@ -586,8 +670,12 @@ class CitizenshipTests(ApiTestCase):
             f"/api/hsds/services/{self.circle.uuid}", headers={"accept-language": "es"}
         ).json()
 
-        self.assertEqual(service["schedules"][0]["description"], "Tuesdays, 7–8:30 pm (Central time)")
-        self.assertEqual(service["checklist"]["findings"][0]["title"], "What it does and how often it meets")
+        self.assertEqual(
+            service["schedules"][0]["description"], "Tuesdays, 7–8:30 pm (Central time)"
+        )
+        self.assertEqual(
+            service["checklist"]["findings"][0]["title"], "What it does and how often it meets"
+        )
 
 
 class ProfileTests(ApiTestCase):
@@ -601,13 +689,18 @@ class ProfileTests(ApiTestCase):
                 merged = self.json(f"/api/hsds/schema/{name}.json")
                 self.assertEqual(patch, profile_patch(name))
                 self.assertEqual(merged, merge_patch(hsds_schema(name), patch))
-                self.assertEqual(profile["schemas"][f"{name}.json"], f"http://testserver/api/hsds/schema/{name}.json")
+                self.assertEqual(
+                    profile["schemas"][f"{name}.json"],
+                    f"http://testserver/api/hsds/schema/{name}.json",
+                )
 
     def test_the_profile_only_adds(self):
         for name in profile_names():
             core, profiled = hsds_schema(name), profile_schema(name)
             with self.subTest(name=name):
-                self.assertTrue(set(core.get("properties", {})) <= set(profiled.get("properties", {})))
+                self.assertTrue(
+                    set(core.get("properties", {})) <= set(profiled.get("properties", {}))
+                )
                 self.assertEqual(core.get("required"), profiled.get("required"))
 
     def test_the_checklist_checks_are_the_profiles(self):
@@ -620,7 +713,9 @@ class ProfileTests(ApiTestCase):
         wrong["schedules"] = [service["schedules"][0] | {"freq": "DAILY"}]
         wrong["checklist"] = {"as_of": "2026-11-24", "summary": "", "findings": [{"check": "x"}]}
 
-        core = {tuple(e.absolute_path) for e in validator("service", profiled=False).iter_errors(wrong)}
+        core = {
+            tuple(e.absolute_path) for e in validator("service", profiled=False).iter_errors(wrong)
+        }
         profiled = {tuple(e.absolute_path) for e in validator("service").iter_errors(wrong)}
 
         self.assertEqual(core, {("id",), ("status",), ("url",), ("schedules", 0, "freq")})
@@ -635,10 +730,18 @@ class OpenApiTests(ApiTestCase):
         document = self.json("/api/openapi.json")
 
         self.assertEqual(document["openapi"], "3.1.0")
-        self.assertEqual(document["info"]["license"]["url"], "https://creativecommons.org/licenses/by/4.0/")
-        for path in ["/api/hsds/", "/api/hsds/services", "/api/hsds/services/{id}",
-                     "/api/hsds/service_at_locations/{id}", "/api/hsds/taxonomy_terms",
-                     "/api/meeting-guide.json", "/api/openapi.json"]:  # fmt: skip
+        self.assertEqual(
+            document["info"]["license"]["url"], "https://creativecommons.org/licenses/by/4.0/"
+        )
+        for path in [
+            "/api/hsds/",
+            "/api/hsds/services",
+            "/api/hsds/services/{id}",
+            "/api/hsds/service_at_locations/{id}",
+            "/api/hsds/taxonomy_terms",
+            "/api/meeting-guide.json",
+            "/api/openapi.json",
+        ]:
             self.assertIn(path, document["paths"])
         refs = set()
 
