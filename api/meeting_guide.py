@@ -55,9 +55,8 @@ def language_types():
 
 
 def groups():
-    """The listed open groups with a weekly meeting time, each with only those meeting
-    times (as `weekly`) and its full list of meeting times (for the schedule ids): three
-    queries, whatever their number."""
+    """The listed open groups with a weekly meeting time, with all their meeting times
+    (a schedule id counts them all) and focus: three queries, whatever their number."""
     weekly = MeetingTime.objects.filter(frequency=MeetingTime.Frequency.WEEKLY)
     return list(
         Group.objects.listed()

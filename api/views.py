@@ -2,6 +2,7 @@
 document and the page that explains them. Every document comes from what is public:
 Group.objects.listed() and the organizations that have a listed group."""
 
+import json
 from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
@@ -389,7 +390,7 @@ def index(request):
         "api/index.html",
         {
             "operations": openapi.operations(),
-            "problem_example": openapi.PROBLEM_EXAMPLE,
+            "problem_example": json.dumps(openapi.PROBLEM_EXAMPLE, indent=2),
             "license": DATA_LICENSE,
             "limit": params.MAX_PER_PAGE,
             "requests_per_minute": REQUESTS_PER_MINUTE.limit,

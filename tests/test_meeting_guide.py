@@ -169,7 +169,7 @@ class MeetingGuideTests(TestCase):
                 self.assertContains(
                     self.client.get(url),
                     '<link rel="alternate" type="application/json" title="Meetings Feed" '
-                    'href="http://testserver/api/meeting-guide.json">',
+                    'href="/api/meeting-guide.json">',
                     html=True,
                 )
 
