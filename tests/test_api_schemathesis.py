@@ -8,7 +8,9 @@ from unittest import mock
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -53,9 +55,17 @@ def directory(db):
         make_online_group("Online Evening Circle", serves_regions="CA,OR", languages="en,es")
         make_group("Hybrid Circle", attendance=Group.Attendance.HYBRID)
         make_group("Draft Circle", status=Group.Status.DRAFT)
+        # The WSGI handler would close the test's connection, and its transaction, after
+        # each request: as Django's test client does, keep it open.
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
         # Schemathesis is one visitor sending many requests: no rate limit here.
-        with mock.patch.object(http, "REQUESTS_PER_MINUTE", http.abuse.Limit("api", 10**9, 60)):
-            yield
+        try:
+            with mock.patch.object(http, "REQUESTS_PER_MINUTE", http.abuse.Limit("api", 10**9, 60)):
+                yield
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
 
 
 @pytest.mark.django_db
