@@ -1,5 +1,6 @@
 from datetime import time, timedelta
 from decimal import Decimal
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -27,6 +28,12 @@ from directory.codes import (
 
 
 class Organization(models.Model):
+    uuid = models.UUIDField(
+        default=uuid4,
+        unique=True,
+        editable=False,
+        help_text=_("Its permanent id in the open data (/api/); it never changes."),
+    )
     name = models.CharField(_("name"), max_length=200, unique=True)
     slug = models.SlugField(max_length=220, unique=True)
     website = models.URLField(_("website"), blank=True)
@@ -67,6 +74,12 @@ class Organization(models.Model):
 class Focus(models.Model):
     """Who a group is especially for. Curators manage this vocabulary in the admin."""
 
+    uuid = models.UUIDField(
+        default=uuid4,
+        unique=True,
+        editable=False,
+        help_text=_("Its permanent id in the open data (/api/); it never changes."),
+    )
     slug = models.SlugField(
         max_length=40,
         unique=True,
@@ -331,6 +344,12 @@ class Group(models.Model):
         REJECTED = "rejected", _("Rejected")
         ARCHIVED = "archived", _("Archived (stopped meeting)")
 
+    uuid = models.UUIDField(
+        default=uuid4,
+        unique=True,
+        editable=False,
+        help_text=_("Its permanent id in the open data (/api/); it never changes."),
+    )
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="groups")
     name = models.CharField(
         _("name"), max_length=200, help_text=_("The name people know the group by.")

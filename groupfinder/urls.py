@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", include("directory.urls")),
     path("partners/", include("partners.urls")),
+    path("api/", include("api.urls")),
     # Curators choose a new password where partners do; naming this URL puts a link to it
     # on the admin's sign-in page.
     path(
