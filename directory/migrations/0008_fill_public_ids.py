@@ -20,7 +20,7 @@ def fill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("directory", "0006_public_ids"),
+        ("directory", "0007_public_ids"),
     ]
 
     # Ids once given are kept: going back only forgets them with the column (0006).

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("directory", "0007_fill_public_ids"),
+        ("directory", "0008_fill_public_ids"),
     ]
 
     operations = [

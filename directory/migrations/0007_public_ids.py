@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("directory", "0005_cache_table"),
+        ("directory", "0006_worker_dailyrun"),
     ]
 
     operations = [
