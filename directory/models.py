@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from directory import geo, schedule, vetting
+from directory import geo, pages, schedule, vetting
 from directory.codes import (
     LANGUAGES,
     US_REGIONS,
@@ -59,6 +59,8 @@ class Organization(models.Model):
             # The known_organization check of each of its groups follows.
             for group in self.groups.select_related("organization"):
                 group.refresh_summary()
+        # Its name and website show on its groups' pages.
+        pages.directory_changed()
 
     def get_absolute_url(self):
         return f"{reverse('directory:group_list')}?q={self.name}"
@@ -661,6 +663,7 @@ class Group(models.Model):
                 )
                 for f in findings
             )
+        pages.directory_changed()
 
     def _place_errors(self):
         if not self.city:
