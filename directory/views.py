@@ -72,27 +72,24 @@ def group_detail(request, slug):
 
 
 def _draw_group(request, slug):
-    groups = (
-        Group.objects.listed()
-        .select_related("organization")
-        .prefetch_related("meeting_times", "focus")
-    )
+    groups = Group.objects.listed().select_related("organization")
     # Reached from a search near a place: say how far away the group is.
     origin = SearchForm(request.GET)
     place = origin.cleaned_data.get("near") if origin.is_valid() else None
     if place:
         groups = groups.annotate(distance=geo.distance_expression(place.latitude, place.longitude))
     group = get_object_or_404(groups, slug=slug)
-    meetings = group.meeting_times.all()
+    meetings = list(group.meeting_times.all())
     content = render_to_string(
         "directory/group.html",
         {
             "group": group,
             "meetings": meetings,
-            "focus": group.focus.all(),
+            # Most groups have no focus: no query for them (focus_codes is its summary).
+            "focus": group.focus.all() if group.focus_codes else [],
             # Worked out afresh rather than read from VettingResult so that it
             # speaks the visitor's language and is right as of today.
-            "checklist": group.checklist(),
+            "checklist": group.checklist(meetings=meetings),
             "place": place if group.meets_in_person else None,
             # Online, its times on the visitor's clock too.
             "visitor_timezone": place.timezone if place else "",
