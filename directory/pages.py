@@ -37,9 +37,13 @@ def directory_changed():
 
     Every write path calls it after writing. Kept pages are drawn afresh once the change
     is committed (not before, so that a page drawn meanwhile from the data as it was is
-    not kept as new).
+    not kept as new). Should the shared cache fail then, the write stands and the failure
+    is logged: pages then catch up within PAGE_CACHE_SECONDS. Once per transaction, however
+    many listings it writes (an import writes thousands).
     """
-    transaction.on_commit(_new_version)
+    pending = transaction.get_connection().run_on_commit
+    if not any(function is _new_version for _savepoints, function, _robust in pending):
+        transaction.on_commit(_new_version, robust=True)
 
 
 def _new_version():
