@@ -566,9 +566,10 @@ class Group(models.Model):
         # The search's two parts each have an index that holds every column its
         # filters read, so counting them reads the index alone.
         indexes = [
-            # nearby(): the bounding box on the coordinates.
+            # nearby(): the bounding box on the coordinates; with the name and id, a page
+            # of the nearest groups is picked from the index alone.
             models.Index(
-                fields=["latitude", "longitude", "attendance", *SEARCH_COLUMNS],
+                fields=["latitude", "longitude", "attendance", *SEARCH_COLUMNS, "name", "id"],
                 condition=LISTED & MEETS_IN_PERSON,
                 name="group_search_nearby_idx",
             ),

@@ -174,6 +174,8 @@ class NothingAboutAVisitorTests(KeptPagesTestCase):
             second_page = second.get("/groups/?near=78701")
 
         self.assertNotEqual(token_in(first_page), token_in(second_page))
+        # The only token is the language switch's, drawn for each request: none is kept.
+        self.assertEqual(second_page.content.decode().count("csrfmiddlewaretoken"), 1)
         # The language switch works for the second visitor with the token of their page.
         switched = second.post(
             "/i18n/setlang/",
