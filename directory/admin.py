@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from directory import snapshots, vetting
+from directory import pages, snapshots, vetting
 from directory.models import (
     Focus,
     Group,
@@ -38,8 +38,25 @@ class CheckedByCuratorFilter(admin.BooleanFieldListFilter):
         self.title = f"{whose}checked by a curator"
 
 
+class ChangesVisitorPages:
+    """Adding, changing or deleting one of these changes what visitors' pages show: they
+    are drawn afresh (directory/pages.py)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        pages.directory_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        pages.directory_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        pages.directory_changed()
+
+
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ChangesVisitorPages, admin.ModelAdmin):
     list_display = ["name", "checked", "group_count", "website", "updated_at"]
     list_filter = [("verified", CheckedByCuratorFilter)]
     search_fields = ["name", "website"]
@@ -67,7 +84,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Focus)
-class FocusAdmin(admin.ModelAdmin):
+class FocusAdmin(ChangesVisitorPages, admin.ModelAdmin):
     list_display = ["name", "slug", "group_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -162,7 +179,7 @@ class MeetingTimeInline(admin.StackedInline):
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(ChangesVisitorPages, admin.ModelAdmin):
     list_display = [
         "name",
         "organization",
@@ -320,11 +337,13 @@ class GroupAdmin(admin.ModelAdmin):
     @admin.action(description="Publish the selected groups")
     def publish(self, request, queryset):
         count = queryset.update(status=Group.Status.PUBLISHED)
+        pages.directory_changed()
         self.message_user(request, f"Published {count} groups.", messages.SUCCESS)
 
     @admin.action(description="Archive the selected groups (they stopped meeting)")
     def archive(self, request, queryset):
         count = queryset.update(status=Group.Status.ARCHIVED)
+        pages.directory_changed()
         self.message_user(request, f"Archived {count} groups.", messages.SUCCESS)
 
     @admin.action(description="Confirm the details are right today")

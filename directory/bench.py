@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Max, Min
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from directory import schedule, vetting
@@ -302,9 +302,17 @@ class QueryCounter:
         return execute(sql, params, many, context)
 
 
-def time_in_app(urls, rounds):
+def time_in_app(urls, rounds, kept=False):
     """Request each URL `rounds` times through Django's test client, one at a time,
-    after one pass to warm up: server time (ms), SQL queries and HTML size (bytes)."""
+    after one pass to warm up: server time (ms), SQL queries and HTML size (bytes).
+
+    Each page is drawn afresh (directory/pages.py), or with `kept` served as kept
+    after the first pass."""
+    with override_settings(PAGE_CACHE_SECONDS=settings.PAGE_CACHE_SECONDS if kept else 0):
+        return _time_in_app(urls, rounds)
+
+
+def _time_in_app(urls, rounds):
     client = Client(HTTP_HOST="127.0.0.1")
     for url in urls:
         client.get(url)

@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from directory import geo, schedule, vetting
+from directory import geo, pages, schedule, vetting
 from directory.codes import (
     LANGUAGES,
     US_REGIONS,
@@ -66,6 +66,8 @@ class Organization(models.Model):
             # The known_organization check of each of its groups follows.
             for group in self.groups.select_related("organization"):
                 group.refresh_summary()
+        # Its name and website show on its groups' pages.
+        pages.directory_changed()
 
     def get_absolute_url(self):
         return f"{reverse('directory:group_list')}?q={self.name}"
@@ -583,9 +585,10 @@ class Group(models.Model):
         # The search's two parts each have an index that holds every column its
         # filters read, so counting them reads the index alone.
         indexes = [
-            # nearby(): the bounding box on the coordinates.
+            # nearby(): the bounding box on the coordinates; with the name and id, a page
+            # of the nearest groups is picked from the index alone.
             models.Index(
-                fields=["latitude", "longitude", "attendance", *SEARCH_COLUMNS],
+                fields=["latitude", "longitude", "attendance", *SEARCH_COLUMNS, "name", "id"],
                 condition=LISTED & MEETS_IN_PERSON,
                 name="group_search_nearby_idx",
             ),
@@ -680,6 +683,7 @@ class Group(models.Model):
                 )
                 for f in findings
             )
+        pages.directory_changed()
 
     def _place_errors(self):
         if not self.city:

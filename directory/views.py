@@ -1,20 +1,28 @@
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import prefetch_related_objects
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext, gettext_noop, ngettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
-from directory import abuse, calendar, geo
+from directory import abuse, calendar, geo, pages
 from directory.filters import GroupFilter, SearchForm
 from directory.forms import ProblemReportForm
 from directory.models import Group
 
 
 def group_list(request):
+    page = pages.kept(request, partial(_draw_search, request))
+    return render(request, "directory/page.html", page)
+
+
+def _draw_search(request):
     groups = Group.objects.listed().select_related("organization")
     search = GroupFilter(request.GET or None, queryset=groups)
     page, page_problem = None, None
@@ -34,8 +42,7 @@ def group_list(request):
                 "There is no page %(page)s: these results have %(count)d pages.",
                 paginator.num_pages,
             ) % {"page": request.GET["page"][:20], "count": paginator.num_pages}
-    return render(
-        request,
+    content = render_to_string(
         "directory/group_list.html",
         {
             "search": search,
@@ -47,36 +54,49 @@ def group_list(request):
             # Carried to each group's page, for its distance and its way back here.
             "search_query": request.GET.urlencode(),
         },
+        request,
     )
+    if search.place:
+        title = gettext("Support groups near %(place)s") % {"place": search.place.label}
+    else:
+        title = gettext("Find a support group")
+    shown = page.object_list if page is not None else []
+    return {"title": title, "content": content}, [
+        meeting for group in shown for meeting in group.meeting_times.all()
+    ]
 
 
 def group_detail(request, slug):
-    groups = (
-        Group.objects.listed()
-        .select_related("organization")
-        .prefetch_related("meeting_times", "focus")
-    )
+    page = pages.kept(request, partial(_draw_group, request, slug))
+    return render(request, "directory/page.html", page)
+
+
+def _draw_group(request, slug):
+    groups = Group.objects.listed().select_related("organization")
     # Reached from a search near a place: say how far away the group is.
     origin = SearchForm(request.GET)
     place = origin.cleaned_data.get("near") if origin.is_valid() else None
     if place:
         groups = groups.annotate(distance=geo.distance_expression(place.latitude, place.longitude))
     group = get_object_or_404(groups, slug=slug)
-    return render(
-        request,
-        "directory/group_detail.html",
+    meetings = list(group.meeting_times.all())
+    content = render_to_string(
+        "directory/group.html",
         {
             "group": group,
-            "meetings": group.meeting_times.all(),
-            "focus": group.focus.all(),
+            "meetings": meetings,
+            # Most groups have no focus: no query for them (focus_codes is its summary).
+            "focus": group.focus.all() if group.focus_codes else [],
             # Worked out afresh rather than read from VettingResult so that it
             # speaks the visitor's language and is right as of today.
-            "checklist": group.checklist(),
+            "checklist": group.checklist(meetings=meetings),
             "place": place if group.meets_in_person else None,
             # Online, its times on the visitor's clock too.
             "visitor_timezone": place.timezone if place else "",
         },
+        request,
     )
+    return {"title": group.name, "content": content}, meetings
 
 
 # At most this many problem reports from one visitor an hour.

@@ -220,6 +220,16 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
+# Visitors' pages kept ready (directory/pages.py): the search's and the group pages'
+# content, in each process's memory, for at most PAGE_CACHE_SECONDS (0: drawn every time),
+# drawn afresh once a listing changes (the directory version, in the shared cache above)
+# or a day passes. At most PAGE_CACHE_ENTRIES of them: 6 KB a group page, 20 KB a search.
+PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600)
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "pages",
+    "OPTIONS": {"MAX_ENTRIES": envint("PAGE_CACHE_ENTRIES", 2000)},
+}
 # How many proxies in front of the app add to X-Forwarded-For (0: use REMOTE_ADDR).
 PROXY_COUNT = envint("PROXY_COUNT", 0)
 

@@ -17,3 +17,12 @@ def _english_after_each_test():
     server's, until the next request chooses); each test starts from the default."""
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _pages_drawn_every_time():
+    """Visitors' pages are drawn afresh for every request but in the tests about keeping
+    them (tests/test_pages_kept.py): a test's writes are never committed, so the directory
+    version (bumped on commit, directory/pages.py) would not tell its pages apart."""
+    with override_settings(PAGE_CACHE_SECONDS=0):
+        yield

@@ -213,3 +213,11 @@ class GroupPageQueryTests(TestCase):
             '<p class="checks"><a href="#checked">2 things to ask about</a></p>',
             html=True,
         )
+
+    def test_a_group_with_no_focus_takes_two(self):
+        make_group("Quiet Circle")
+
+        with self.assertNumQueries(2):  # the group with its organization, its meeting times
+            response = self.client.get("/groups/quiet-circle-austin/")
+
+        self.assertContains(response, "Quiet Circle")

@@ -1,0 +1,222 @@
+"""Visitors' pages kept ready (directory/pages.py): drawn once, shown again until a listing
+changes, a day passes or a meeting they show begins; nothing about one visitor kept."""
+
+import re
+from datetime import date, datetime
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.contrib.auth.models import User
+from django.core.cache import caches
+from django.db import transaction
+from django.test import Client, TestCase, TransactionTestCase, override_settings
+
+from directory import pages
+from directory.models import Group
+from tests.factories import make_curator, make_group, make_online_group, make_organization
+
+# A Tuesday in Austin: 10 am, then just before and just after the 7 pm meeting.
+AUSTIN = ZoneInfo("America/Chicago")
+NEW_YORK = ZoneInfo("America/New_York")  # the site's day (settings.TIME_ZONE)
+TUESDAY_MORNING = datetime(2026, 11, 24, 10, tzinfo=AUSTIN)
+
+
+@override_settings(PAGE_CACHE_SECONDS=600)
+class KeptPagesTestCase(TestCase):
+    def setUp(self):
+        caches["pages"].clear()
+        pages.version()  # as on a running site, where the first page asked for sets it
+
+
+@override_settings(PAGE_CACHE_SECONDS=600)
+class CommittedWritesTestCase(TransactionTestCase):
+    """Writes committed as a request's are: the directory version moves on once they are."""
+
+    serialized_rollback = True  # keeps the focus vocabulary the migrations seeded
+
+    def setUp(self):
+        caches["pages"].clear()
+
+
+def token_in(response):
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())[1]
+
+
+def main_of(response):
+    html = response.content.decode()
+    return html[html.index('<main id="main"') :]
+
+
+@time_machine.travel(TUESDAY_MORNING, tick=False)
+class KeepingTests(KeptPagesTestCase):
+    def test_a_page_is_drawn_once_then_kept(self):
+        for n in range(25):
+            make_group(f"Local {n:02d}")
+            make_online_group(f"Online {n:02d}")
+
+        for url in ("/groups/?near=78701", "/groups/local-00-austin/"):
+            with self.subTest(url=url):
+                # The directory version, then the page's own queries (4 for this search
+                # near a place, 2 for the page of a group with no focus); then the version
+                # alone (the shared cache is a table of the database here; with Redis, no
+                # query at all).
+                with self.assertNumQueries(5 if "near" in url else 3):
+                    drawn = self.client.get(url)
+                with self.assertNumQueries(1):
+                    kept = self.client.get(url)
+
+                self.assertEqual(main_of(kept), main_of(drawn))
+                self.assertContains(kept, "Local 00")
+
+    def test_each_language_has_its_own_page(self):
+        make_group("Tuesday Circle")
+
+        english = self.client.get("/groups/?near=78701")
+        spanish = self.client.get("/groups/?near=78701", headers={"accept-language": "es"})
+
+        self.assertContains(english, "Find a support group")
+        self.assertContains(spanish, "Encuentra un grupo de apoyo")
+        self.assertNotContains(spanish, "Find a support group")
+
+
+@time_machine.travel(TUESDAY_MORNING, tick=False)
+class ChangesShowAtOnceTests(CommittedWritesTestCase):
+    def test_a_change_to_a_listing_shows_at_once(self):
+        group = make_group("Tuesday Circle")
+        self.assertContains(self.client.get("/groups/?near=78701"), "Tuesday Circle")
+        self.assertContains(self.client.get("/groups/tuesday-circle-austin/"), "Eastside Library")
+
+        group.name, group.venue = "Tuesday Evening Circle", "Westside Library"
+        group.save()
+
+        self.assertContains(self.client.get("/groups/?near=78701"), "Tuesday Evening Circle")
+        self.assertContains(self.client.get("/groups/tuesday-circle-austin/"), "Westside Library")
+
+    def test_an_organization_renamed_shows_at_once(self):
+        organization = make_organization("Riverbend Peer Network")
+        make_group("Tuesday Circle", organization=organization)
+        self.assertContains(self.client.get("/groups/?near=78701"), "Riverbend Peer Network")
+
+        organization.name = "Riverbend Network"
+        organization.save()
+
+        self.assertContains(self.client.get("/groups/?near=78701"), "Riverbend Network<")
+
+    def test_groups_archived_by_a_curator_leave_at_once(self):
+        group = make_group("Tuesday Circle")
+        self.assertContains(self.client.get("/groups/?near=78701"), "Tuesday Circle")
+        self.client.force_login(make_curator())
+
+        self.client.post(
+            "/admin/directory/group/",
+            {"action": "archive", "_selected_action": [group.pk]},
+        )
+
+        group.refresh_from_db()
+        self.assertEqual(group.status, Group.Status.ARCHIVED)
+        self.assertNotContains(self.client.get("/groups/?near=78701"), "Tuesday Circle")
+        self.assertEqual(self.client.get("/groups/tuesday-circle-austin/").status_code, 404)
+
+    def test_one_new_version_for_a_transaction_however_much_it_writes(self):
+        with mock.patch("directory.pages._new_version") as new_version, transaction.atomic():
+            for n in range(3):
+                make_group(f"Circle {n}", meeting={"days": "mon,wed"}, focus=["women"])
+            new_version.assert_not_called()  # not before the commit
+
+        new_version.assert_called_once_with()
+
+
+class FreshnessTests(KeptPagesTestCase):
+    @override_settings(PAGE_CACHE_SECONDS=7 * 24 * 3600)  # kept for a week, but for the day
+    def test_the_next_day_shows_what_it_changes(self):
+        make_online_group(
+            "Evening Circle",
+            organization=make_organization("Unchecked Network"),
+            meeting=False,  # no meeting to end its pages sooner
+            last_verified_on=date(2025, 11, 24),
+        )
+
+        # A minute before midnight, two things to ask about (the unchecked organization,
+        # no meeting times); two minutes later, it needs confirming too, with nothing
+        # written in between.
+        for moment, count in (
+            (datetime(2026, 11, 24, 23, 59, tzinfo=NEW_YORK), "2 things to ask about"),
+            (datetime(2026, 11, 25, 0, 1, tzinfo=NEW_YORK), "3 things to ask about"),
+        ):
+            with time_machine.travel(moment, tick=False):
+                card = self.client.get("/groups/?near=78701")
+                page = self.client.get("/groups/evening-circle/")
+            with self.subTest(moment=moment):
+                self.assertContains(card, count)
+                self.assertContains(page, count)
+
+    def test_a_page_is_kept_no_later_than_the_next_meeting_it_shows(self):
+        make_group("Tuesday Circle")  # Tuesdays at 7 pm, Austin
+
+        with time_machine.travel(datetime(2026, 11, 24, 18, 59, tzinfo=AUSTIN), tick=False):
+            before = self.client.get("/groups/tuesday-circle-austin/")
+        with time_machine.travel(datetime(2026, 11, 24, 19, 1, tzinfo=AUSTIN), tick=False):
+            after = self.client.get("/groups/tuesday-circle-austin/")
+
+        self.assertContains(before, "Next: Tuesday, November 24")
+        self.assertContains(after, "Next: Tuesday, December 1")
+
+
+@time_machine.travel(TUESDAY_MORNING, tick=False)
+class NothingAboutAVisitorTests(KeptPagesTestCase):
+    def test_each_visitor_gets_their_own_csrf_token(self):
+        make_group("Tuesday Circle")
+        first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+
+        first_page = first.get("/groups/?near=78701")
+        with self.assertNumQueries(1):  # kept
+            second_page = second.get("/groups/?near=78701")
+
+        self.assertNotEqual(token_in(first_page), token_in(second_page))
+        # The only token is the language switch's, drawn for each request: none is kept.
+        self.assertEqual(second_page.content.decode().count("csrfmiddlewaretoken"), 1)
+        # The language switch works for the second visitor with the token of their page.
+        switched = second.post(
+            "/i18n/setlang/",
+            {"language": "es", "next": "/groups/?near=78701",
+             "csrfmiddlewaretoken": token_in(second_page)},
+        )  # fmt: skip
+        self.assertEqual(switched.status_code, 302)
+        self.assertContains(second.get("/groups/?near=78701"), "Encuentra un grupo de apoyo")
+
+    def test_a_message_is_shown_to_its_visitor_once_and_never_kept(self):
+        make_group("Tuesday Circle")
+        self.client.get("/groups/tuesday-circle-austin/")  # kept
+
+        sent = self.client.post(
+            "/groups/tuesday-circle-austin/report/",
+            {"kind": "wrong_time_or_place", "details": "It moved to Wednesdays."},
+            follow=True,
+        )
+        again = self.client.get("/groups/tuesday-circle-austin/")
+        someone_else = Client().get("/groups/tuesday-circle-austin/")
+
+        self.assertContains(sent, "Thank you for telling us.")
+        self.assertNotContains(again, "Thank you for telling us.")
+        self.assertNotContains(someone_else, "Thank you for telling us.")
+
+    def test_a_partners_page_keeps_nothing_of_them(self):
+        make_group("Tuesday Circle")
+        partner = User.objects.create_user("ana@example.org", "ana@example.org", "x" * 16)
+        self.client.force_login(partner)
+
+        self.client.get("/groups/?near=78701")  # drawn for the partner, then kept
+        kept = Client().get("/groups/?near=78701")
+        caches["pages"].clear()
+        drawn = Client().get("/groups/?near=78701")  # drawn for a visitor
+
+        self.assertEqual(main_of(kept), main_of(drawn))
+
+    def test_a_post_neither_uses_nor_leaves_a_kept_page(self):
+        make_group("Tuesday Circle")
+
+        with self.assertNumQueries(4):  # the version is not read: drawn, as it is
+            self.client.post("/groups/?near=78701")
+        with self.assertNumQueries(5):  # nothing was kept: the version, then drawn
+            self.client.get("/groups/?near=78701")
