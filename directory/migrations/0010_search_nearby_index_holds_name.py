@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0006_worker_dailyrun'),
+        ('directory', '0009_public_ids_required'),
     ]
 
     operations = [
