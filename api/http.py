@@ -17,6 +17,7 @@ import hashlib
 import json
 from functools import wraps
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -24,7 +25,7 @@ from django.utils.http import http_date, quote_etag
 
 from directory import abuse
 
-REQUESTS_PER_MINUTE = abuse.Limit("api", 300, 60)
+REQUESTS_PER_MINUTE = abuse.Limit("api", settings.API_REQUESTS_PER_MINUTE, 60)
 MAX_AGE = 300  # seconds
 ALLOWED = "GET, HEAD, OPTIONS"
 PROBLEM = "application/problem+json"

@@ -280,6 +280,15 @@ def search_urls():
     ]
 
 
+def api_urls():
+    """The open-data mix: the first 32 pages of /api/hsds/services, 20 and 100 a page."""
+    return [
+        f"/api/hsds/services?page={page}&per_page={size}"
+        for page in range(1, 33)
+        for size in (20, 100)
+    ]
+
+
 def group_urls(count=1000, seed=2026):
     """The pages of up to `count` listed groups, picked at random across the table."""
     bounds = Group.objects.aggregate(first=Min("pk"), last=Max("pk"))

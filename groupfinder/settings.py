@@ -305,6 +305,9 @@ LOGGING = {
 GEOCODER = os.environ.get("GEOCODER", "offline")
 GEOCODER_USER_AGENT = os.environ.get("GEOCODER_USER_AGENT", "groupfinder")
 
+# The open-data API (api/): requests a minute from one address before it answers 429.
+API_REQUESTS_PER_MINUTE = envint("API_REQUESTS_PER_MINUTE", 300)
+
 SEARCH_PAGE_SIZE = 20
 # A search near a place counts the online groups after the nearby ones up to
 # this many, and lists that many at most ("more than 1,000 online groups").

@@ -76,6 +76,17 @@ class MixTests(TestCase):
                 # A search that ran, not a form sent back with a problem.
                 self.assertRegex(response.content.decode(), RESULT_COUNT)
 
+    def test_the_open_data_mix_pages_through_the_services(self):
+        bench.fill(60, random.Random(1))
+
+        urls = bench.api_urls()
+
+        self.assertEqual(len(set(urls)), 64)
+        first = self.client.get(urls[0]).json()
+        self.assertEqual((first["page_number"], first["size"]), (1, 20))
+        self.assertEqual(len(first["contents"]), 20)
+        self.assertEqual(self.client.get(urls[-1]).status_code, 200)  # past the end: empty
+
     def test_group_pages_are_listed_groups(self):
         bench.fill(60, random.Random(1))
 
