@@ -5,6 +5,7 @@ Group.objects.listed() and the organizations that have a listed group."""
 import json
 from uuid import UUID
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import render
@@ -20,6 +21,7 @@ from api.standards import (
     profile_patch,
     profile_schema,
 )
+from directory import pages
 from directory.models import Group, Organization
 
 # What a full service reads besides its row and its organization's.
@@ -53,10 +55,21 @@ def _get_uuid(value):
 def _page(form, queryset):
     """(rows of the requested page, the Page fields) for an ordered queryset: two queries,
     whatever per_page."""
-    total = queryset.count()
+    total = _count(queryset)
     offset, limit, total_pages = form.slice(total)
     rows = list(queryset[offset : offset + limit])
     return rows, _page_fields(form, total, total_pages, len(rows))
+
+
+def _count(queryset):
+    """How many rows the queryset has, kept for the directory version and the day
+    (pages.kept_value): counting every listed group reads them all (about 70 ms at
+    100,000 groups on PostgreSQL)."""
+    try:
+        sql, sql_params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing, like pk__in=[]
+        return 0
+    return pages.kept_value(f"api-count:{sql}|{sql_params!r}", queryset.count)
 
 
 def _page_fields(form, total, total_pages, size):
@@ -232,7 +245,7 @@ def service_at_locations(request):
     if data["postcode"]:
         physical = _near(physical, form, online=False)
         virtual = _near(virtual, form, in_person=False)
-    physical_count, virtual_count = physical.count(), virtual.count()
+    physical_count, virtual_count = _count(physical), _count(virtual)
     offset, limit, total_pages = form.slice(physical_count + virtual_count)
     rows = [("physical", group) for group in physical[offset : offset + limit]]
     if len(rows) < limit:

@@ -60,6 +60,21 @@ def version():
     return found
 
 
+def kept_value(name, compute, seconds=24 * 60 * 60):
+    """A value that depends on nothing but the listings and the day (a count of listed
+    groups, say), kept in the shared cache under the directory version and the date like
+    the pages, so it changes when they do. `name` tells it apart from other values."""
+    if not settings.PAGE_CACHE_SECONDS:
+        return compute()
+    today = timezone.localdate().isoformat()
+    key = f"value:{version()}:{today}:{hashlib.sha256(name.encode()).hexdigest()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
+
+
 def kept(request, draw):
     """The page's title and content ({"title", "content"}), kept or drawn by
     draw() -> (page, meetings), `meetings` being the meeting times it shows."""

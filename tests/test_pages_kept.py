@@ -220,3 +220,26 @@ class NothingAboutAVisitorTests(KeptPagesTestCase):
             self.client.post("/groups/?near=78701")
         with self.assertNumQueries(5):  # nothing was kept: the version, then drawn
             self.client.get("/groups/?near=78701")
+
+
+class KeptCountTests(CommittedWritesTestCase):
+    def test_the_apis_count_of_listed_groups_is_kept_until_a_listing_changes(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        make_group("Tuesday Circle")
+        make_online_group("Online Circle")
+
+        def total():
+            with CaptureQueriesContext(connection) as queries:
+                response = self.client.get("/api/hsds/services")
+            counted = sum('COUNT(*) AS "__count"' in q["sql"] for q in queries)
+            return response.json()["total_items"], counted
+
+        self.assertEqual(total(), (2, 1))  # counted once…
+        self.assertEqual(total(), (2, 0))  # …then kept
+        make_group("Thursday Circle", meeting={"days": "thu"})  # committed: a new version
+        self.assertEqual(total(), (3, 1))
+        Group.objects.filter(name="Thursday Circle").update(status=Group.Status.ARCHIVED)
+        pages.directory_changed()  # as every write path says so
+        self.assertEqual(total(), (2, 1))
