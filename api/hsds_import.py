@@ -30,7 +30,7 @@ from django.db import IntegrityError, transaction
 
 from api import hsds, taxonomy
 from api.standards import validator
-from directory import importer
+from directory import importer, snapshots
 from directory.codes import US_REGIONS
 from directory.models import Group, GroupVersion, Organization
 
@@ -488,14 +488,8 @@ def _save(record, plans, status):
                 group.uuid = service["id"]
             group.organization = organization
             group.status = status
-            group.save()
-            if plan.focus is not None:
-                group.focus.set(plan.focus)
-            group.meeting_times.all().delete()
-            for meeting in [each.meeting for each in plans]:
-                meeting.group = group
-                meeting.save()  # refreshes the group's summary and checklist
-            GroupVersion.record(group, NOTE)
+            listing = snapshots.write(group, [each.meeting for each in plans], plan.focus)
+            GroupVersion.record(group, NOTE, data=listing)
     except IntegrityError as error:
         raise _SaveFailed(
             Problem(record.label, "-", f"The database refused this service ({error}).")

@@ -67,6 +67,11 @@ class OrganizationAdmin(ChangesVisitorPages, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(group_count=Count("groups"))
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "verified" in form.changed_data:
+            obj.refresh_groups()  # their known_organization check and trust rank
+
     @admin.display(description="groups", ordering="group_count")
     def group_count(self, organization):
         return organization.group_count
@@ -77,9 +82,10 @@ class OrganizationAdmin(ChangesVisitorPages, admin.ModelAdmin):
 
     @admin.action(description="Mark as verified (checked that it is real)")
     def mark_verified(self, request, queryset):
-        for organization in queryset:
+        for organization in queryset.filter(verified=False):
             organization.verified = True
-            organization.save()  # its groups' checklists follow
+            organization.save()
+            organization.refresh_groups()  # their known_organization check and trust rank
         self.message_user(request, f"Verified {len(queryset)} organizations.", messages.SUCCESS)
 
 
@@ -315,9 +321,9 @@ class GroupAdmin(ChangesVisitorPages, admin.ModelAdmin):
             raise PermissionDenied
         current = snapshots.take(group)
         if request.method == "POST":
-            snapshots.apply(group, version.data)
+            listing = snapshots.apply(group, version.data)
             note = f"Went back to the version of {version.when()}"
-            GroupVersion.record(group, note, request.user)
+            GroupVersion.record(group, note, request.user, data=listing)
             self.message_user(request, f"“{group}” is back to that version.", messages.SUCCESS)
             return redirect("admin:directory_group_history", group.pk)
         context = {
@@ -350,7 +356,8 @@ class GroupAdmin(ChangesVisitorPages, admin.ModelAdmin):
     def mark_verified_today(self, request, queryset):
         for group in queryset:
             group.last_verified_on = timezone.localdate()
-            group.save()  # its freshness check follows
+            group.save()
+        pages.directory_changed()  # their freshness
         self.message_user(
             request, f"Marked {len(queryset)} groups as checked today.", messages.SUCCESS
         )

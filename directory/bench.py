@@ -3,8 +3,8 @@
 `manage.py bench_search` (in-process latency) and `manage.py bench_http` (the
 site on gunicorn under load, beside the smallest Django app) both run on a
 scratch database next to the configured one, filled here with groups around
-real ZIP codes. The fill writes in bulk and computes what Group.refresh_summary()
-would store (meeting slots, focus codes, the checklist's counts and trust rank,
+real ZIP codes. The fill writes in bulk and stores what Group.summarize() works
+out (meeting slots, focus codes, the checklist's counts and trust rank,
 VettingResult rows) without a query per group, so a million groups take
 minutes; tests/test_bench.py checks that it stores what refresh_summary() would.
 """
@@ -23,10 +23,10 @@ from django.db.models import Max, Min
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from directory import schedule, vetting
+from directory import schedule
 from directory.codes import US_REGIONS
 from directory.loadtest import percentile
-from directory.models import Focus, Group, MeetingTime, Organization, TimeOfDay, VettingResult
+from directory.models import Focus, Group, MeetingTime, Organization, VettingResult
 
 # Where the HTTP benchmark searches from: 16 ZIP codes, each with and without
 # filters (64 searches, the mix the issue's table was measured with).
@@ -56,23 +56,25 @@ CONFIDENTIALITY = "What members share stays in the group, unless someone is in d
 MODERATION = "Cameras optional; the host removes anyone who is unkind."
 
 
-def scratch_name(groups):
+def scratch_name(groups, label=""):
     """The scratch database for `groups` groups, next to the configured one."""
+    name = f"{label}_{groups}" if label else str(groups)
     if connection.vendor == "sqlite":
         # A file, not the in-memory database tests use: closer to a real deployment.
-        return str(settings.BASE_DIR / f"bench_{groups}.sqlite3")
-    return f"bench_{connection.settings_dict['NAME']}_{groups}"
+        return str(settings.BASE_DIR / f"bench_{name}.sqlite3")
+    return f"bench_{connection.settings_dict['NAME']}_{name}"
 
 
 @contextmanager
-def scratch_database(groups, *, keep=False, seed=2026, stdout=None):
+def scratch_database(groups, *, keep=False, seed=2026, stdout=None, label=""):
     """Switch the default connection to a scratch database holding `groups` groups.
 
     Filled on entering, and dropped on leaving unless `keep`; with `keep`, a
     database left by an earlier run with as many groups is reused as it is.
+    `label` sets apart a benchmark's own database (its name).
     """
     real_name = connection.settings_dict["NAME"]
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = scratch_name(groups)
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = scratch_name(groups, label)
     creation = connection.creation
     creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep)
     try:
@@ -98,11 +100,7 @@ def fill(count, rng, today=None):
     Each has one meeting time and maybe a focus; about 90% are published.
     """
     today = today or timezone.localdate()
-    places = [
-        z
-        for z in zipcodes.list_all()
-        if z["zip_code_type"] == "STANDARD" and z["state"] in US_REGIONS
-    ]
+    places = zip_places()
     regions = sorted(US_REGIONS)
     organizations = Organization.objects.bulk_create(
         Organization(
@@ -128,9 +126,8 @@ def fill(count, rng, today=None):
             if group.planned_focus:
                 links.append((group.pk, group.planned_focus.pk))
             results += [
-                (group.pk, finding.check, finding.status, finding.visitor_text)
-                + (finding.curator_text,)
-                for finding in group.planned_findings
+                (group.pk, result.name, result.status, result.visitor_text, result.curator_text)
+                for result in group.planned_findings
             ]
         with transaction.atomic():
             insert(Group, group_fields, groups)
@@ -146,6 +143,15 @@ def fill(count, rng, today=None):
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), list(ids)):
             cursor.execute(sql)
+
+
+def zip_places():
+    """The ZIP codes synthetic groups meet around: standard ones, in US states."""
+    return [
+        z
+        for z in zipcodes.list_all()
+        if z["zip_code_type"] == "STANDARD" and z["state"] in US_REGIONS
+    ]
 
 
 def prepare(field, value, db):
@@ -189,7 +195,7 @@ def insert(model, names, rows):
 
 
 def synthetic_group(n, rng, today, places, regions, organizations, focuses):
-    """Group number `n`, unsaved, with what refresh_summary() would store about it."""
+    """Group number `n`, unsaved, with what saving its listing would store about it."""
     now = timezone.now()
     attendance = rng.choices(["in_person", "hybrid", "online"], [70, 15, 15])[0]
     place = rng.choice(places)
@@ -234,19 +240,9 @@ def synthetic_group(n, rng, today, places, regions, organizations, focuses):
             group.serves_regions = ",".join(sorted(rng.sample(regions, rng.randint(1, 3))))
     group.planned_meeting = synthetic_meeting(rng, place["timezone"] or "America/Chicago")
     group.planned_focus = rng.choice(focuses) if focuses and rng.random() < 0.4 else None
-    # What Group.refresh_summary() stores, worked out without a query.
-    meeting = group.planned_meeting
-    part = TimeOfDay.of(meeting.start_time).value
-    group.meeting_slots = "".join(f",{day}-{part}" for day in meeting.day_list()) + ","
-    group.focus_codes = f",{group.planned_focus.slug}," if group.planned_focus else ""
-    group.planned_findings = [
-        finding
-        for finding in vetting.evaluate(group, today, meetings=[meeting])
-        if finding.check not in vetting.DATED
-    ]
-    group.flag_count = sum(f.status == vetting.Status.FLAG for f in group.planned_findings)
-    group.warn_count = sum(f.status == vetting.Status.WARN for f in group.planned_findings)
-    group.trust_rank = 2 * (group.flag_count > 0) + (not group.organization.verified)
+    # What a listing's save stores, worked out without a query.
+    focus_slugs = [group.planned_focus.slug] if group.planned_focus else []
+    group.planned_findings = group.summarize([group.planned_meeting], focus_slugs, today)
     return group
 
 

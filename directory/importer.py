@@ -373,14 +373,8 @@ class Plan:
                     self.organization.save()
                 self.group.organization = self.organization
                 self.group.status = status
-                self.group.save()
-                if self.focus is not None:
-                    self.group.focus.set(self.focus)
-                # Saving the meeting time refreshes the group's summary and checklist.
-                self.group.meeting_times.all().delete()
-                self.meeting.group = self.group
-                self.meeting.save()
-                GroupVersion.record(self.group, "Imported from a CSV file")
+                listing = snapshots.write(self.group, [self.meeting], self.focus)
+                GroupVersion.record(self.group, "Imported from a CSV file", data=listing)
         except IntegrityError as error:
             raise SaveFailed(
                 Problem(self.number, "-", f"The database refused this row ({error}).")

@@ -57,20 +57,17 @@ class Organization(models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = unique_slug(Organization, self.name)
-        verified_changed = self.pk is None or (
-            Organization.objects.filter(pk=self.pk).values_list("verified", flat=True).first()
-            != self.verified
-        )
         super().save(*args, **kwargs)
-        if verified_changed:
-            # The known_organization check of each of its groups follows.
-            for group in self.groups.select_related("organization"):
-                group.refresh_summary()
-        # Its name and website show on its groups' pages.
-        pages.directory_changed()
 
     def get_absolute_url(self):
         return f"{reverse('directory:group_list')}?q={self.name}"
+
+    def refresh_groups(self):
+        """Recompute its groups' summaries after `verified` changed: their known_organization
+        check and trust rank follow it. Called where a curator checks an organization."""
+        for group in self.groups.select_related("organization").iterator(chunk_size=500):
+            group.refresh_summary()
+        pages.directory_changed()
 
 
 class Focus(models.Model):
@@ -525,7 +522,7 @@ class Group(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # Summaries of the related rows, kept by refresh_summary() so that the search
+    # Summaries of the related rows, worked out by summarize() so that the search
     # filters them in the group's own row: ",tue-evening,thu-morning," and ",women,".
     meeting_slots = models.CharField(max_length=300, blank=True, editable=False)
     focus_codes = models.CharField(max_length=500, blank=True, editable=False)
@@ -536,6 +533,8 @@ class Group(models.Model):
     # Where the group comes among online results: nothing flagged before flagged,
     # then a checked organization before an unchecked one (0 best, 3 last).
     trust_rank = models.PositiveSmallIntegerField(default=0, editable=False)
+    SUMMARY_FIELDS = ["meeting_slots", "focus_codes", "flag_count", "warn_count", "trust_rank"]
+
     # When the organization was last reminded to confirm the group.
     reminded_on = models.DateField(null=True, blank=True, editable=False)
 
@@ -619,7 +618,6 @@ class Group(models.Model):
         if not self.slug:
             self.slug = unique_slug(Group, " ".join(filter(None, [self.name, self.city])))
         super().save(*args, **kwargs)
-        self.refresh_summary()
 
     def get_absolute_url(self):
         return reverse("directory:group_detail", args=[self.slug])
@@ -645,44 +643,52 @@ class Group(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def refresh_summary(self, today=None):
-        """Recompute what is stored about the group's related rows: the meeting slots and
-        focus codes the search filters on, and the vetting checklist.
-
-        Called whenever the group, its meeting times or its organization are saved
-        (and after its focus changes), and by `manage.py refresh_vetting` after a
-        checklist rule or setting changes.
-        """
+    def summarize(self, meetings, focus_slugs, today=None):
+        """Work out, without a query, what is stored about the group's related rows: the
+        meeting slots and focus codes the search filters on, and the vetting checklist's
+        counts and trust rank (set on the group). Returns the findings to keep, as unsaved
+        VettingResult rows. Its organization must be loaded (or in hand)."""
         slots = {
             (schedule.DAYS.index(day), TimeOfDay.of(meeting.start_time).value)
-            for meeting in self.meeting_times.all()
+            for meeting in meetings
             for day in meeting.day_list()
         }
         self.meeting_slots = _wrap(f"{schedule.DAYS[day]}-{part}" for day, part in sorted(slots))
-        self.focus_codes = _wrap(sorted(self.focus.values_list("slug", flat=True)))
-        findings = [f for f in vetting.evaluate(self, today) if f.check not in vetting.DATED]
+        self.focus_codes = _wrap(sorted(focus_slugs))
+        findings = [
+            f for f in vetting.evaluate(self, today, meetings) if f.check not in vetting.DATED
+        ]
         self.flag_count = sum(f.status == vetting.Status.FLAG for f in findings)
         self.warn_count = sum(f.status == vetting.Status.WARN for f in findings)
         self.trust_rank = 2 * (self.flag_count > 0) + (not self.organization.verified)
-        with transaction.atomic():
+        return [
+            VettingResult(
+                group=self,
+                name=f.check,
+                status=f.status,
+                visitor_text=f.visitor_text,
+                curator_text=f.curator_text,
+            )
+            for f in findings
+        ]
+
+    def refresh_summary(self, today=None):
+        """Recompute and store the summary (summarize()) from the saved meeting times and
+        focus, and say the directory changed.
+
+        For a change that does not go through snapshots.write() (which works the summary
+        out as it saves a listing): a curator checking its organization, and the daily
+        `refresh_vetting` after a checklist rule or setting changes.
+        """
+        results = self.summarize(
+            list(self.meeting_times.all()), list(self.focus.values_list("slug", flat=True)), today
+        )
+        with transaction.atomic(savepoint=False):
             Group.objects.filter(pk=self.pk).update(
-                meeting_slots=self.meeting_slots,
-                focus_codes=self.focus_codes,
-                flag_count=self.flag_count,
-                warn_count=self.warn_count,
-                trust_rank=self.trust_rank,
+                **{name: getattr(self, name) for name in self.SUMMARY_FIELDS}
             )
             self.vetting_results.all().delete()
-            VettingResult.objects.bulk_create(
-                VettingResult(
-                    group=self,
-                    name=f.check,
-                    status=f.status,
-                    visitor_text=f.visitor_text,
-                    curator_text=f.curator_text,
-                )
-                for f in findings
-            )
+            VettingResult.objects.bulk_create(results)
         pages.directory_changed()
 
     def _place_errors(self):
@@ -889,15 +895,6 @@ class MeetingTime(models.Model):
     def __str__(self):
         return f"{self.days_in_words()}, {self.time_in_words()}"
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        self.group.refresh_summary()
-
-    def delete(self, *args, **kwargs):
-        deleted = super().delete(*args, **kwargs)
-        self.group.refresh_summary()
-        return deleted
-
     def clean(self):
         errors = {}
         days = self.day_list()
@@ -1045,12 +1042,14 @@ class GroupVersion(models.Model):
         return date_format(timezone.localtime(self.created_at), "Y-m-d H:i T")
 
     @classmethod
-    def record(cls, group, note, by=None):
-        """Keep the group's listing as it is now, unless neither it nor the group's status
-        changed since the last version (then None): a history without empty entries."""
+    def record(cls, group, note, by=None, data=None):
+        """Keep the group's listing as it is now (`data`, its snapshot, when in hand), unless
+        neither it nor the group's status changed since the last version (then None): a
+        history without empty entries."""
         from directory import snapshots
 
-        data = snapshots.take(group)
+        if data is None:
+            data = snapshots.take(group)
         last = group.versions.order_by("-pk").only("data", "status").first()
         if last is not None and (last.data, last.status) == (data, group.status):
             return None

@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 
-from directory.models import Focus, Group, MeetingTime
+from directory import pages
+from directory.models import Focus, Group, MeetingTime, VettingResult
 
 # What an organization edits about a group; status, slug and the computed
 # columns are the directory's own.
@@ -62,21 +63,42 @@ def build(data, group=None):
     return group, meetings, focus
 
 
-@transaction.atomic
 def apply(group, data):
-    """Make `group` what the snapshot says: fields, meeting times and focus."""
+    """Make `group` what the snapshot says: fields, meeting times and focus (see write())."""
     proposed, meetings, focus = build(data, group)
     for field in GROUP_FIELDS:
         setattr(group, field, getattr(proposed, field))
+    return write(group, meetings, focus)
+
+
+@transaction.atomic(savepoint=False)
+def write(group, meetings, focus=None):
+    """Save `group` with exactly these meeting times and focus (None: the focus it has).
+
+    The one way a whole listing is written (a partner's form, a curator's approval or
+    revert, the CSV and HSDS imports): the group's summary and checklist are worked out
+    once, from the rows in hand, and saved with it (Group.summarize()); the directory is
+    said to have changed. Returns the listing's snapshot, for its history.
+    """
+    new = group.pk is None
+    if focus is None:
+        focus = [] if new else list(group.focus.all())
+    focus = list(focus)
+    results = group.summarize(meetings, [each.slug for each in focus])
     group.save()
-    group.focus.set(focus)
-    group.meeting_times.all().delete()
+    if new:
+        links = [Group.focus.through(group=group, focus=each) for each in focus]
+        Group.focus.through.objects.bulk_create(links)
+    else:
+        group.focus.set(focus)
+        group.meeting_times.all().delete()
+        group.vetting_results.all().delete()
     for meeting in meetings:
-        meeting.group = group
-        meeting.save()  # each save refreshes the group's summary and checklist
-    if not meetings:
-        group.refresh_summary()
-    return group
+        meeting.pk, meeting.group = None, group
+    MeetingTime.objects.bulk_create(meetings)
+    VettingResult.objects.bulk_create(results)
+    pages.directory_changed()
+    return take(group, meetings, focus)
 
 
 BLANK = "(not given)"

@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from directory import snapshots
+from directory import pages, snapshots
 from directory.models import Group, GroupVersion, Organization
 from partners import matching
 
@@ -511,12 +511,13 @@ class Submission(models.Model):
             data = {**data, "group": {**data["group"], "last_verified_on": today}}
         if group.pk and group.status == Group.Status.PUBLISHED:
             return cls._replace_open(group, cls.Kind.CHANGE, status, data, submitted_by)
+        new = group.pk is None
         group.status = Group.Status.PENDING if submit else Group.Status.DRAFT
-        snapshots.apply(group, data)
-        GroupVersion.record(
-            group, note or ("Submitted for review" if submit else "Saved as a draft"), submitted_by
-        )
-        group.submissions.open().delete()
+        listing = snapshots.apply(group, data)
+        note = note or ("Submitted for review" if submit else "Saved as a draft")
+        GroupVersion.record(group, note, submitted_by, data=listing)
+        if not new:
+            group.submissions.open().delete()
         if not submit:
             return None
         return cls.objects.create(
@@ -588,25 +589,25 @@ class Submission(models.Model):
                 "The checklist flags this proposal. To approve it anyway, tick the box "
                 "confirming you have looked at the flags and write a note saying why."
             )
-        group = self.group
+        group, listing = self.group, None
         if self.kind == self.Kind.ARCHIVE:
             group.status = Group.Status.ARCHIVED
             group.save()
+            pages.directory_changed()
             history = "Archived at the organization's request: stopped meeting"
         elif self.kind == self.Kind.CHANGE:
-            snapshots.apply(group, self.data)
+            listing = snapshots.apply(group, self.data)
             history = "Approved a change"
         else:
-            snapshots.apply(group, self.data)
             group.status = Group.Status.PUBLISHED
-            group.save()
+            listing = snapshots.apply(group, self.data)
             history = "Approved and published"
         if note:
             history = f"{history}. Curator's note: {note}"
         self.status, self.note = self.Status.APPROVED, note
         self.reviewed_by, self.reviewed_at = curator, timezone.now()
         self.save()
-        GroupVersion.record(group, history[:200], curator)
+        GroupVersion.record(group, history[:200], curator, data=listing)
 
     @transaction.atomic
     def reject(self, curator, reason):

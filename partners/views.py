@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
-from directory import abuse, snapshots
+from directory import abuse, pages, snapshots
 from directory.importer import COLUMNS
 from directory.models import Group, GroupVersion, Organization, ProblemReport, Worker
 from partners import mail, uploads
@@ -290,6 +290,7 @@ def still_accurate(request, pk):
     group = _get_group_for_user(request, pk)
     group.last_verified_on = timezone.localdate()
     group.save()
+    pages.directory_changed()  # its freshness shows on its page
     GroupVersion.record(group, "Confirmed still accurate", request.user)
     messages.success(
         request, gettext("Thank you: “%(name)s” is marked as confirmed today.") % {"name": group}

@@ -10,8 +10,8 @@ from unittest import mock, skipUnless
 from django.db import connection
 from django.test import SimpleTestCase, TestCase
 
-from directory import bench, loadtest
-from directory.management.commands import bench_http
+from directory import bench, importer, loadtest
+from directory.management.commands import bench_http, bench_import
 from directory.models import Group, VettingResult
 from groupfinder.settings import database_from_url
 from tests.factories import make_group
@@ -200,3 +200,22 @@ class ServingTests(SimpleTestCase):
         self.assertIn('local paths = {"/groups/?near=78701&format=support"}', script)
         with self.assertRaises(ValueError):
             loadtest.wrk_script(["/groups/?near=Bogotá"])
+
+
+class ImportBenchTests(TestCase):
+    def test_the_same_groups_go_in_raw_and_through_the_import(self):
+        command = bench_import.Command()
+        groups = command.synthetic(40, seed=1)
+
+        command.raw_insert(groups)
+        self.assertEqual(Group.objects.count(), 40)
+        command.empty()
+        result = importer.import_groups(bench_import.as_csv(groups))
+
+        self.assertTrue(result.ok, [str(problem) for problem in result.problems])
+        self.assertEqual(result.created, 40)
+        for n in (0, 7, 39):
+            stored = Group.objects.get(name=f"Bench group {n}")
+            self.assertEqual(stored.meeting_slots, groups[n].meeting_slots)
+            self.assertEqual(stored.flag_count, groups[n].flag_count)
+            self.assertEqual(stored.focus_codes, groups[n].focus_codes)

@@ -15,6 +15,7 @@ from django.test import Client, TestCase, TransactionTestCase, override_settings
 from directory import pages
 from directory.models import Group
 from tests.factories import make_curator, make_group, make_online_group, make_organization
+from tests.test_partners import group_post, make_affiliate
 
 # A Tuesday in Austin: 10 am, then just before and just after the 7 pm meeting.
 AUSTIN = ZoneInfo("America/Chicago")
@@ -83,12 +84,22 @@ class KeepingTests(KeptPagesTestCase):
 @time_machine.travel(TUESDAY_MORNING, tick=False)
 class ChangesShowAtOnceTests(CommittedWritesTestCase):
     def test_a_change_to_a_listing_shows_at_once(self):
-        group = make_group("Tuesday Circle")
+        organization = make_organization()
+        group = make_group("Tuesday Circle", organization=organization)
         self.assertContains(self.client.get("/groups/?near=78701"), "Tuesday Circle")
         self.assertContains(self.client.get("/groups/tuesday-circle-austin/"), "Eastside Library")
+        self.client.force_login(make_affiliate(organization))
+        change = group_post(
+            name="Tuesday Evening Circle", venue="Westside Library", city="Austin", region="TX",
+            postal_code="78701", **{"form-0-days": ["tue"], "form-0-start_time": "19:00"},
+        )  # fmt: skip
+        self.client.post(f"/partners/groups/{group.pk}/edit/", change)
+        self.client.force_login(make_curator())
 
-        group.name, group.venue = "Tuesday Evening Circle", "Westside Library"
-        group.save()
+        self.client.post(
+            f"/admin/partners/submission/{group.submissions.get().pk}/decide/",
+            {"decision": "approve"},
+        )
 
         self.assertContains(self.client.get("/groups/?near=78701"), "Tuesday Evening Circle")
         self.assertContains(self.client.get("/groups/tuesday-circle-austin/"), "Westside Library")
@@ -97,9 +108,17 @@ class ChangesShowAtOnceTests(CommittedWritesTestCase):
         organization = make_organization("Riverbend Peer Network")
         make_group("Tuesday Circle", organization=organization)
         self.assertContains(self.client.get("/groups/?near=78701"), "Riverbend Peer Network")
+        self.client.force_login(make_curator())
+        page = f"/admin/directory/organization/{organization.pk}/change/"
+        form = self.client.get(page).context["adminform"].form
+        data = {field.name: field.value() or "" for field in form if field.name != "verified"}
 
-        organization.name = "Riverbend Network"
-        organization.save()
+        self.client.post(
+            page,
+            data
+            | {"name": "Riverbend Network", "team_changes-TOTAL_FORMS": "0"}
+            | {"team_changes-INITIAL_FORMS": "0"},
+        )
 
         self.assertContains(self.client.get("/groups/?near=78701"), "Riverbend Network<")
 

@@ -60,9 +60,6 @@ class CheckTests(TestCase):
         self.assertEqual(finding(described, "purpose_and_schedule"), "pass")
         self.assertEqual(finding(silent, "purpose_and_schedule"), "warn")
         self.assertEqual(finding(no_meetings, "purpose_and_schedule"), "warn")
-        # Adding a meeting time later brings the checklist up to date.
-        no_meetings.meeting_times.create(days="wed", start_time="18:00", timezone="America/Chicago")
-        self.assertEqual(finding(no_meetings, "purpose_and_schedule"), "pass")
 
     def test_leader_training(self):
         peer = make_group("Peer", leader_training="Completed a 2-day peer facilitator training")
@@ -85,11 +82,35 @@ class CheckTests(TestCase):
     def test_an_organization_verified_after_the_group_was_saved(self):
         organization = make_organization("Lakeshore Collaborative")
         group = make_group("Lakeshore Circle", organization=organization)
+        other = make_group("Riverside Circle", organization=make_organization("Riverside"))
         self.assertEqual(finding(group, "known_organization"), "warn")
+        self.client.force_login(make_curator())
 
-        organization.verified = True
-        organization.save()
+        self.client.post(
+            "/admin/directory/organization/",
+            {"action": "mark_verified", "_selected_action": [organization.pk]},
+        )
 
+        self.assertEqual(finding(group, "known_organization"), "pass")
+        self.assertEqual(Group.objects.get(pk=group.pk).trust_rank, 0)
+        self.assertEqual(finding(other, "known_organization"), "warn")
+
+    def test_a_curator_checking_an_organization_in_its_form_updates_its_groups(self):
+        organization = make_organization("Lakeshore Collaborative")
+        group = make_group("Lakeshore Circle", organization=organization)
+        self.client.force_login(make_curator())
+        form = self.client.get(f"/admin/directory/organization/{organization.pk}/change/")
+        data = {
+            field.name: field.value() or ""
+            for field in form.context["adminform"].form
+            if field.name != "verified"
+        } | {"verified": "on", "team_changes-TOTAL_FORMS": "0", "team_changes-INITIAL_FORMS": "0"}
+
+        response = self.client.post(
+            f"/admin/directory/organization/{organization.pk}/change/", data
+        )
+
+        self.assertEqual(response.status_code, 302)
         self.assertEqual(finding(group, "known_organization"), "pass")
 
     def test_moderation_rules_are_asked_of_online_and_hybrid_groups_only(self):

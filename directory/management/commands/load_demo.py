@@ -70,7 +70,8 @@ class Command(BaseCommand):
         )
         for organization in added:
             organization.verified = True
-            organization.save()  # refreshes its groups' checklists
+            organization.save()
+            organization.refresh_groups()
         self.stdout.write(f"Marked {len(added)} demo organizations verified.")
 
 

@@ -1,0 +1,150 @@
+"""Benchmark of the CSV import beside a raw bulk insert of the same groups.
+
+    python manage.py bench_import --rows 100000
+
+On a scratch database (never the configured one), makes `--rows` synthetic groups
+(directory/bench.py), then times:
+  1. a raw bulk insert of them: their organizations, groups and meeting times written
+     with COPY on PostgreSQL (executemany on SQLite), nothing checked or worked out;
+  2. the same groups imported as CSV files of importer.MAX_ROWS rows each, through
+     importer.import_groups(): every row checked, the checklist worked out, the
+     history kept, as `manage.py import_groups` and a partner's upload do.
+It prints both times, the ratio, rows a second and the queries per row.
+"""
+
+import csv
+import io
+import random
+import time as clock
+from datetime import time
+
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from django.utils import timezone
+
+from directory import bench, importer, schedule, snapshots
+from directory.bench import insert
+from directory.codes import US_REGIONS
+from directory.models import Focus, Group, MeetingTime, Organization, VettingResult
+
+
+class Command(BaseCommand):
+    help = (
+        "Time importing synthetic groups as CSV files beside a raw bulk insert of the same "
+        "groups, on a scratch database."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--rows", type=int, default=100_000, help="How many groups.")
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args, rows, seed, **options):
+        # Its own scratch database, emptied: the label sets it apart from the search's.
+        with bench.scratch_database(0, label=f"import_{rows}", stdout=self.stdout):
+            self.empty()
+            groups = self.synthetic(rows, seed)
+            raw = self.raw_insert(groups)
+            self.empty()
+            imported, queries = self.import_files(groups)
+        self.stdout.write(
+            f"{connection.vendor}, {rows:,} groups:\n"
+            f"  raw bulk insert   {raw:8.1f} s  {rows / raw:9,.0f} groups/s\n"
+            f"  CSV import        {imported:8.1f} s  {rows / imported:9,.0f} groups/s  "
+            f"{queries / rows:.1f} queries a group\n"
+            f"  import / raw      {imported / raw:8.1f}×"
+        )
+
+    def empty(self):
+        for model in (VettingResult, MeetingTime, Group.focus.through, Group, Organization):
+            model.objects.all()._raw_delete(connection.alias)
+
+    def synthetic(self, rows, seed):
+        """The groups as unsaved objects, each with its meeting time (bench.synthetic_group)."""
+        rng = random.Random(seed)
+        places = bench.zip_places()
+        regions = sorted(US_REGIONS)
+        organizations = [
+            Organization(name=f"Import Organization {n}", slug=f"import-organization-{n}")
+            for n in range(max(1, rows // 50))
+        ]
+        focuses = list(Focus.objects.all())
+        today = timezone.localdate()
+        return [
+            bench.synthetic_group(n, rng, today, places, regions, organizations, focuses)
+            for n in range(rows)
+        ]
+
+    def raw_insert(self, groups):
+        """Write the groups as they are (the objects are left unsaved); seconds taken."""
+        started = clock.perf_counter()
+        with transaction.atomic():
+            self._raw_insert(groups)
+        return clock.perf_counter() - started
+
+    def _raw_insert(self, groups):
+        organizations = {group.organization.name: group.organization for group in groups}
+        ids = {name: n for n, name in enumerate(organizations, start=1)}
+        insert(
+            Organization,
+            ["id", "uuid", "name", "slug", "website", "verified", "created_at", "updated_at"],
+            (
+                [ids[o.name], o.uuid, o.name, o.slug, "", False, timezone.now(), timezone.now()]
+                for o in organizations.values()
+            ),
+        )
+        group_fields = [field.attname for field in Group._meta.concrete_fields]
+        meeting_fields = [field.attname for field in MeetingTime._meta.concrete_fields]
+        rows, meetings = [], []
+        for n, group in enumerate(groups, start=1):
+            own = {"id": n, "organization_id": ids[group.organization.name]}
+            rows.append([own.get(name, getattr(group, name)) for name in group_fields])
+            meeting = group.planned_meeting
+            own = {"id": n, "group_id": n}
+            meetings.append([own.get(name, getattr(meeting, name)) for name in meeting_fields])
+        insert(Group, group_fields, rows)
+        insert(MeetingTime, meeting_fields, meetings)
+
+    def import_files(self, groups):
+        """Import the groups as CSV files of importer.MAX_ROWS rows; (seconds, queries)."""
+        counter = bench.QueryCounter()
+        took = 0.0
+        for start in range(0, len(groups), importer.MAX_ROWS):
+            text = as_csv(groups[start : start + importer.MAX_ROWS])
+            with connection.execute_wrapper(counter):
+                started = clock.perf_counter()
+                result = importer.import_groups(text)
+                took += clock.perf_counter() - started
+            if not result.ok:
+                raise SystemExit("\n".join(str(problem) for problem in result.problems))
+            self.stdout.write(f"  imported {start + result.created:,} groups, {took:.1f} s")
+        return took, counter.count
+
+
+def as_csv(groups):
+    """The groups as a CSV file with the import's columns."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(importer.COLUMNS)
+    for group in groups:
+        meeting, focus = group.planned_meeting, group.planned_focus
+        values = (
+            {column: getattr(group, column) for column in snapshots.GROUP_FIELDS}
+            | {
+                "organization": group.organization.name,
+                "focus": focus.slug if focus else "",
+                "insurance_accepted": "yes" if group.insurance_accepted else "no",
+            }
+            | {column: getattr(meeting, column) for column in importer.MEETING_COLUMNS}
+        )
+        if meeting.week_of_month == schedule.LAST:
+            values["week_of_month"] = "last"
+        writer.writerow([cell(values[column]) for column in importer.COLUMNS])
+    return out.getvalue()
+
+
+def cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    return str(value)

@@ -1,0 +1,128 @@
+"""Saving a listing: what is stored about it worked out once, in a bounded number of queries.
+
+A listing is written whole by snapshots.write() (a partner's form, a curator's approval,
+the CSV and HSDS imports): the search summary and the vetting checklist are computed once
+from the rows in hand and saved with the group, not again for each meeting time.
+"""
+
+from unittest import mock
+
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+
+from directory import vetting
+from directory.models import Group, VettingResult
+from tests.factories import make_organization
+from tests.test_import import ImportTestCase
+from tests.test_partners import group_post, make_affiliate
+
+SECOND_MEETING = {
+    "form-TOTAL_FORMS": "2",
+    "form-1-days": ["sat"],
+    "form-1-start_time": "10:00",
+    "form-1-frequency": "weekly",
+    "form-1-timezone": "",
+}
+
+
+def counting_checklists():
+    """A patch that counts how often the vetting checklist is worked out."""
+    return mock.patch("directory.vetting.evaluate", wraps=vetting.evaluate)
+
+
+def writes(queries):
+    """The queries that are not Django checking a database constraint against the form's
+    values ("SELECT 1 AS _check …", each in a savepoint inside a test's transaction)."""
+    sql = [query["sql"] for query in queries.captured_queries]
+    checks = {n for n, text in enumerate(sql) if '"_check"' in text}
+    around = {n + step for n in checks for step in (-1, 1)}
+    return [text for n, text in enumerate(sql) if n not in checks | around]
+
+
+class PartnerFormTests(TestCase):
+    def setUp(self):
+        self.organization = make_organization()
+        self.client.force_login(make_affiliate(self.organization))
+        self.client.get("/partners/")  # the session and the membership, read once
+
+    def test_a_new_group_with_two_meeting_times(self):
+        with counting_checklists() as evaluate, CaptureQueriesContext(connection) as queries:
+            response = self.client.post(
+                f"/partners/{self.organization.slug}/groups/new/", group_post(**SECOND_MEETING)
+            )
+
+        self.assertRedirects(response, "/partners/", fetch_redirect_response=False)
+        group = Group.objects.get()
+        self.assertEqual(group.meeting_slots, ",thu-evening,sat-morning,")
+        self.assertEqual(group.status, Group.Status.PENDING)
+        self.assertTrue(VettingResult.objects.filter(group=group, name="fees").exists())
+        self.assertEqual(evaluate.call_count, 1)
+        # The session, the user and the membership (3); the savepoint of the proposal (2);
+        # the slug, the group, its 2 meeting times, its checklist, its history (2) and the
+        # submission (7). Constraint checks left aside: one a database rule, as Django runs.
+        self.assertEqual(len(writes(queries)), 12, "\n".join(writes(queries)))
+
+    def test_an_edit_of_a_group_waiting_for_review(self):
+        self.client.post(
+            f"/partners/{self.organization.slug}/groups/new/", group_post(**SECOND_MEETING)
+        )
+        group = Group.objects.get()
+        edit = group_post(
+            name="Thursday Evening Circle",
+            focus=["women"],
+            **SECOND_MEETING | {"form-INITIAL_FORMS": "2", "form-1-start_time": "14:00"},
+        )
+
+        with counting_checklists() as evaluate, CaptureQueriesContext(connection) as queries:
+            self.client.post(f"/partners/groups/{group.pk}/edit/", edit)
+
+        group.refresh_from_db()
+        self.assertEqual(group.meeting_slots, ",thu-evening,sat-afternoon,")
+        self.assertEqual(group.focus_codes, ",women,")
+        self.assertEqual(sorted(group.meeting_times.values_list("days", flat=True)), ["sat", "thu"])
+        self.assertEqual(evaluate.call_count, 1)
+        # Reading (7): the session, the user, the group; its meeting times and focus for the
+        # form, its focus again as Django's form reads it, the focus chosen. Writing (14):
+        # the savepoint (2), the focus chosen, the group, its focus (2), meeting times (2),
+        # checklist (2), history (2) and the submission (2).
+        self.assertEqual(len(writes(queries)), 7 + 14, "\n".join(writes(queries)))
+
+
+class ImportTests(ImportTestCase):
+    HEADER = "name,organization,format,attendance,leader_type,days,start_time,city,region\n"
+
+    def rows(self, count):
+        return "".join(
+            f"Circle {n},Lakeshore,support,in_person,peer,tue,19:00,Chicago,IL\n"
+            for n in range(count)
+        )
+
+    def test_each_row_is_saved_in_a_bounded_number_of_queries(self):
+        make_organization("Lakeshore")
+        counts = {}
+        for count in (1, 3):
+            Group.objects.all().delete()
+            with counting_checklists() as evaluate, CaptureQueriesContext(connection) as queries:
+                _, err, error = self.run_import(self.HEADER + self.rows(count))
+            self.assertIsNone(error, err)
+            self.assertEqual(Group.objects.count(), count)
+            self.assertEqual(evaluate.call_count, count)
+            counts[count] = len(queries)
+
+        # Per group: finding it, the savepoint (2), the slug, the group, its meeting time,
+        # its checklist, its history (2).
+        self.assertEqual((counts[3] - counts[1]) / 2, 9)
+
+    def test_a_second_import_updates_and_keeps_the_summary(self):
+        self.run_import(self.HEADER + self.rows(1))
+        self.run_import(
+            "name,organization,format,attendance,leader_type,days,start_time,city,region,focus\n"
+            "Circle 0,Lakeshore,support,in_person,peer,sat,10:00,Chicago,IL,men\n"
+        )
+
+        group = Group.objects.get()
+        self.assertEqual(group.meeting_slots, ",sat-morning,")
+        self.assertEqual(group.focus_codes, ",men,")
+        self.assertEqual(group.meeting_times.count(), 1)
+        self.assertEqual(group.versions.count(), 2)
