@@ -13,13 +13,16 @@ bounded number of problems.
 import csv
 import difflib
 import io
+import itertools
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from directory import geo, schedule, snapshots
@@ -123,10 +126,7 @@ def import_groups(text, *, status=Group.Status.PUBLISHED):
         return result
     try:
         with transaction.atomic():
-            for plan in plans:
-                created = plan.save(status)
-                result.created += created
-                result.updated += not created
+            result.created, result.updated = _save(plans, status)
     except SaveFailed as failure:
         result.created = result.updated = 0
         result.problems.append(failure.problem)
@@ -161,10 +161,8 @@ def check_file(text, *, organization=None, progress=None):
     focuses = {focus.slug: focus for focus in Focus.objects.all()}
     # Shared between rows, so that a new organization is created once.
     organizations = {organization.name.casefold(): organization} if organization else {}
-    plans, seen = [], {}
-    for checked, (number, cells) in enumerate(rows, start=1):
-        if progress and checked % 50 == 0:
-            progress(checked)
+    checked_rows, seen = [], {}
+    for number, cells in rows:
         if any(cell.strip() for cell in cells[len(header) :]):
             problems.append(
                 Problem(number, "-", "This row has more cells than the header has columns.")
@@ -188,11 +186,36 @@ def check_file(text, *, organization=None, progress=None):
             )
             continue
         seen[key] = number
-        plan, row_problems = _plan_row(number, row, focuses, organizations)
+        checked_rows.append((number, row))
+
+    existing = _existing_groups(checked_rows, organizations)
+    plans = []
+    for checked, (number, row) in enumerate(checked_rows, start=1):
+        if progress and checked % 50 == 0:
+            progress(checked)
+        plan, row_problems = _plan_row(number, row, focuses, organizations, existing)
         problems.extend(row_problems)
         if plan:
             plans.append(plan)
     return plans, problems
+
+
+def _existing_groups(rows, organizations):
+    """The groups the rows name that are listed already, by (organization id, casefolded
+    name): one query for each organization named (and each 1,000 of its groups)."""
+    names = defaultdict(set)
+    for _, row in rows:
+        organization = _find_organization(row.get("organization", ""), organizations)
+        if organization.pk is not None and row.get("name"):
+            names[organization.pk].add(row["name"].lower())
+    found = {}
+    for organization_id, folded in names.items():
+        for chunk in itertools.batched(sorted(folded), 1000):
+            groups = Group.objects.annotate(folded=Lower("name")).filter(
+                organization_id=organization_id, folded__in=chunk
+            )
+            found |= {(organization_id, group.name.casefold()): group for group in groups}
+    return found
 
 
 TOO_LARGE = f"The file is larger than {MAX_FILE_MB} MB. Split it into smaller files."
@@ -345,6 +368,40 @@ class SaveFailed(Exception):
         self.problem = problem
 
 
+NOTE = "Imported from a CSV file"
+
+
+def _save(plans, status):
+    """Save every plan: the new groups in bulk, the others one by one; (new, updated)."""
+    new = [plan for plan in plans if plan.is_new]
+    known = [plan for plan in plans if not plan.is_new]
+    if new:
+        _save_new(new, status)
+    for plan in known:
+        plan.save(status)
+    return len(new), len(known)
+
+
+def _save_new(plans, status):
+    """Save the new groups in bulk (snapshots.write_new). Should the database refuse them
+    (the rows were checked, but someone may have saved a group of the same name since),
+    they are saved one by one, so that SaveFailed names the row it refused."""
+    organizations = {id(p.organization): p.organization for p in plans if not p.organization.pk}
+    for plan in plans:
+        plan.group.organization, plan.group.status = plan.organization, status
+    try:
+        with transaction.atomic():
+            for organization in organizations.values():  # shared by its rows: saved once
+                organization.save()
+            snapshots.write_new([(p.group, [p.meeting], p.focus or []) for p in plans], NOTE)
+    except IntegrityError:
+        for organization in organizations.values():
+            organization.pk = None
+        for plan in plans:
+            plan.group.pk = None
+            plan.save(status)
+
+
 @dataclass
 class Plan:
     number: int
@@ -374,7 +431,7 @@ class Plan:
                 self.group.organization = self.organization
                 self.group.status = status
                 listing = snapshots.write(self.group, [self.meeting], self.focus)
-                GroupVersion.record(self.group, "Imported from a CSV file", data=listing)
+                GroupVersion.record(self.group, NOTE, data=listing)
         except IntegrityError as error:
             raise SaveFailed(
                 Problem(self.number, "-", f"The database refused this row ({error}).")
@@ -382,7 +439,7 @@ class Plan:
         return created
 
 
-def _plan_row(number, row, focuses, organizations):
+def _plan_row(number, row, focuses, organizations, existing):
     """Build the unsaved Group and MeetingTime for one row, or the row's problems."""
     problems = []
 
@@ -403,7 +460,9 @@ def _plan_row(number, row, focuses, organizations):
     organization_name = take("organization", str)
     name = take("name", str)
     organization = _find_organization(organization_name, organizations)
-    group = _find_group(organization, name) or Group(organization=organization)
+    group = existing.get((organization.pk, (name or "").casefold())) or Group(
+        organization=organization
+    )
     group.name = name or ""
 
     values = {
@@ -499,12 +558,6 @@ def _find_organization(name, known):
         found = Organization.objects.filter(name__iexact=name).first()
         known[key] = found or Organization(name=name)
     return known[key]
-
-
-def _find_group(organization, name):
-    if organization.pk is None or not name:
-        return None
-    return Group.objects.filter(organization=organization, name__iexact=name).first()
 
 
 def _first(error):

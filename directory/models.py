@@ -1,3 +1,4 @@
+import itertools
 from datetime import time, timedelta
 from decimal import Decimal
 from uuid import uuid4
@@ -616,11 +617,15 @@ class Group(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = unique_slug(Group, " ".join(filter(None, [self.name, self.city])))
+            self.slug = unique_slug(Group, self.slug_text())
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("directory:group_detail", args=[self.slug])
+
+    def slug_text(self):
+        """What its slug is made of: 'Tuesday Circle Austin' -> tuesday-circle-austin."""
+        return " ".join(filter(None, [self.name, self.city]))
 
     def clean(self):
         """The database constraints, said to the person filling in the form."""
@@ -1175,9 +1180,22 @@ def _wrap(codes):
 
 def unique_slug(model, text, max_length=200):
     """A slug for `text` no other row of `model` has: 'tuesday-circle', then 'tuesday-circle-2'…"""
-    base = slugify(text)[:max_length].strip("-") or "group"
-    slug, n = base, 1
-    while model.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return unique_slugs(model, [text], max_length)[0]
+
+
+def unique_slugs(model, texts, max_length=200):
+    """unique_slug() for each of `texts`, no two the same: one query for each 1,000 of them,
+    and one more for each slug that is taken already."""
+    bases = [slugify(text)[:max_length].strip("-") or "group" for text in texts]
+    taken = set()
+    for chunk in itertools.batched(bases, 1000):
+        taken |= set(model.objects.filter(slug__in=chunk).values_list("slug", flat=True))
+    slugs = []
+    for base in bases:
+        slug, n = base, 1
+        while slug in taken or (n > 1 and model.objects.filter(slug=slug).exists()):
+            n += 1
+            slug = f"{base}-{n}"
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs

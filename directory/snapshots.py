@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 
 from directory import pages
-from directory.models import Focus, Group, MeetingTime, VettingResult
+from directory.models import Focus, Group, GroupVersion, MeetingTime, VettingResult, unique_slugs
 
 # What an organization edits about a group; status, slug and the computed
 # columns are the directory's own.
@@ -99,6 +99,35 @@ def write(group, meetings, focus=None):
     VettingResult.objects.bulk_create(results)
     pages.directory_changed()
     return take(group, meetings, focus)
+
+
+@transaction.atomic(savepoint=False)
+def write_new(listings, note):
+    """write() for many new groups at once, each given as (group, meetings, focus), and
+    each group's first version in its history with `note`: the summaries and checklists
+    worked out once a group, then every kind of row saved in bulk (a few queries for
+    thousands of groups)."""
+    groups = [group for group, _, _ in listings]
+    results = []
+    for (group, meetings, focus), slug in zip(
+        listings, unique_slugs(Group, [group.slug_text() for group in groups]), strict=True
+    ):
+        group.slug = slug
+        results += group.summarize(meetings, [each.slug for each in focus])
+    Group.objects.bulk_create(groups)
+    meetings, links, versions = [], [], []
+    for group, its_meetings, focus in listings:
+        for meeting in its_meetings:
+            meeting.group = group
+        meetings += its_meetings
+        links += [Group.focus.through(group=group, focus=each) for each in focus]
+        data = take(group, its_meetings, focus)
+        versions.append(GroupVersion(group=group, data=data, status=group.status, note=note))
+    MeetingTime.objects.bulk_create(meetings)
+    Group.focus.through.objects.bulk_create(links)
+    VettingResult.objects.bulk_create(results)
+    GroupVersion.objects.bulk_create(versions)
+    pages.directory_changed()
 
 
 BLANK = "(not given)"

@@ -11,9 +11,9 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
-from directory import vetting
+from directory import importer, vetting
 from directory.models import Group, VettingResult
-from tests.factories import make_organization
+from tests.factories import make_group, make_organization
 from tests.test_import import ImportTestCase
 from tests.test_partners import group_post, make_affiliate
 
@@ -98,21 +98,45 @@ class ImportTests(ImportTestCase):
             for n in range(count)
         )
 
-    def test_each_row_is_saved_in_a_bounded_number_of_queries(self):
+    def import_counting(self, text):
+        """Import `text`; returns (queries, checklists worked out)."""
+        with counting_checklists() as evaluate, CaptureQueriesContext(connection) as queries:
+            _, err, error = self.run_import(text)
+        self.assertIsNone(error, err)
+        return len(queries), evaluate.call_count
+
+    def test_new_groups_are_saved_in_bulk(self):
         make_organization("Lakeshore")
         counts = {}
-        for count in (1, 3):
+        for count in (1, 40):
             Group.objects.all().delete()
-            with counting_checklists() as evaluate, CaptureQueriesContext(connection) as queries:
-                _, err, error = self.run_import(self.HEADER + self.rows(count))
-            self.assertIsNone(error, err)
+            counts[count] = self.import_counting(self.HEADER + self.rows(count))
             self.assertEqual(Group.objects.count(), count)
-            self.assertEqual(evaluate.call_count, count)
-            counts[count] = len(queries)
 
-        # Per group: finding it, the savepoint (2), the slug, the group, its meeting time,
-        # its checklist, its history (2).
-        self.assertEqual((counts[3] - counts[1]) / 2, 9)
+        # The focus vocabulary, the organization, its groups of those names; the
+        # savepoints (4); the slugs taken, the groups, their meeting times, checklists and
+        # histories: as many queries for 40 groups as for one.
+        self.assertEqual(counts[1], (12, 1))
+        self.assertEqual(counts[40], (12, 40))
+        group = Group.objects.get(name="Circle 39")
+        self.assertEqual(group.meeting_slots, ",tue-evening,")
+        self.assertEqual(group.versions.get().note, "Imported from a CSV file")
+        self.assertTrue(group.vetting_results.filter(name="leader_training").exists())
+
+    def test_each_group_updated_takes_a_bounded_number_of_queries(self):
+        self.run_import(self.HEADER + self.rows(3))
+        queries, checklists = self.import_counting(
+            self.HEADER + self.rows(3).replace("tue,19:00", "sat,10:00")
+        )
+
+        self.assertEqual(checklists, 3)
+        # Each: the savepoint (2), its focus (2), the group, its meeting time (2),
+        # checklist (2) and history (2); and 5 for the file (the focus vocabulary, the
+        # organization, its groups of those names, the savepoint).
+        self.assertEqual((queries - 5) / 3, 11)
+        self.assertEqual(
+            set(Group.objects.values_list("meeting_slots", flat=True)), {",sat-morning,"}
+        )
 
     def test_a_second_import_updates_and_keeps_the_summary(self):
         self.run_import(self.HEADER + self.rows(1))
@@ -126,3 +150,19 @@ class ImportTests(ImportTestCase):
         self.assertEqual(group.focus_codes, ",men,")
         self.assertEqual(group.meeting_times.count(), 1)
         self.assertEqual(group.versions.count(), 2)
+
+    def test_a_group_saved_meanwhile_under_a_name_in_the_file_stops_it_at_that_row(self):
+        organization = make_organization("Lakeshore")
+        check_file = importer.check_file
+
+        def check_while_a_partner_saves(text, **options):
+            checked = check_file(text, **options)
+            make_group("Circle 1", organization=organization)  # after the check, before saving
+            return checked
+
+        with mock.patch("directory.importer.check_file", check_while_a_partner_saves):
+            _, err, error = self.run_import(self.HEADER + self.rows(3))
+
+        self.assertIn("nothing was imported", str(error))
+        self.assertIn("row 3, -: The database refused this row", err)
+        self.assertEqual(list(Group.objects.values_list("name", flat=True)), ["Circle 1"])
