@@ -393,7 +393,11 @@ def _save_new(plans, status):
         with transaction.atomic():
             for organization in organizations.values():  # shared by its rows: saved once
                 organization.save()
-            snapshots.write_new([(p.group, [p.meeting], p.focus or []) for p in plans], NOTE)
+            listings = snapshots.write_new([(p.group, [p.meeting], p.focus or []) for p in plans])
+            GroupVersion.objects.bulk_create(
+                GroupVersion(group=p.group, data=data, status=status, note=NOTE)
+                for p, data in zip(plans, listings, strict=True)
+            )
     except IntegrityError:
         for organization in organizations.values():
             organization.pk = None

@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 
 from directory import pages
-from directory.models import Focus, Group, GroupVersion, MeetingTime, VettingResult, unique_slugs
+from directory.models import Focus, Group, MeetingTime, VettingResult, unique_slugs
 
 # What an organization edits about a group; status, slug and the computed
 # columns are the directory's own.
@@ -80,19 +80,16 @@ def write(group, meetings, focus=None):
     once, from the rows in hand, and saved with it (Group.summarize()); the directory is
     said to have changed. Returns the listing's snapshot, for its history.
     """
-    new = group.pk is None
-    if focus is None:
-        focus = [] if new else list(group.focus.all())
-    focus = list(focus)
+    if group.pk is None:
+        return write_new([(group, meetings, [] if focus is None else focus)])[0]
+    keep_focus = focus is None
+    focus = list(group.focus.all() if keep_focus else focus)
     results = group.summarize(meetings, [each.slug for each in focus])
     group.save()
-    if new:
-        links = [Group.focus.through(group=group, focus=each) for each in focus]
-        Group.focus.through.objects.bulk_create(links)
-    else:
+    if not keep_focus:
         group.focus.set(focus)
-        group.meeting_times.all().delete()
-        group.vetting_results.all().delete()
+    group.meeting_times.all().delete()
+    group.vetting_results.all().delete()
     for meeting in meetings:
         meeting.pk, meeting.group = None, group
     MeetingTime.objects.bulk_create(meetings)
@@ -102,11 +99,11 @@ def write(group, meetings, focus=None):
 
 
 @transaction.atomic(savepoint=False)
-def write_new(listings, note):
-    """write() for many new groups at once, each given as (group, meetings, focus), and
-    each group's first version in its history with `note`: the summaries and checklists
-    worked out once a group, then every kind of row saved in bulk (a few queries for
-    thousands of groups)."""
+def write_new(listings):
+    """write() for new groups, each given as (group, meetings, focus), in bulk: the
+    summaries and checklists worked out once a group, then every kind of row saved in one
+    query for all (a few queries for thousands of groups). Returns their snapshots."""
+    listings = [(group, meetings, list(focus)) for group, meetings, focus in listings]
     groups = [group for group, _, _ in listings]
     results = []
     for (group, meetings, focus), slug in zip(
@@ -115,19 +112,17 @@ def write_new(listings, note):
         group.slug = slug
         results += group.summarize(meetings, [each.slug for each in focus])
     Group.objects.bulk_create(groups)
-    meetings, links, versions = [], [], []
+    meetings, links = [], []
     for group, its_meetings, focus in listings:
         for meeting in its_meetings:
-            meeting.group = group
+            meeting.pk, meeting.group = None, group
         meetings += its_meetings
         links += [Group.focus.through(group=group, focus=each) for each in focus]
-        data = take(group, its_meetings, focus)
-        versions.append(GroupVersion(group=group, data=data, status=group.status, note=note))
     MeetingTime.objects.bulk_create(meetings)
     Group.focus.through.objects.bulk_create(links)
     VettingResult.objects.bulk_create(results)
-    GroupVersion.objects.bulk_create(versions)
     pages.directory_changed()
+    return [take(group, meetings, focus) for group, meetings, focus in listings]
 
 
 BLANK = "(not given)"

@@ -130,10 +130,11 @@ class ImportTests(ImportTestCase):
         )
 
         self.assertEqual(checklists, 3)
-        # Each: the savepoint (2), its focus (2), the group, its meeting time (2),
-        # checklist (2) and history (2); and 5 for the file (the focus vocabulary, the
-        # organization, its groups of those names, the savepoint).
-        self.assertEqual((queries - 5) / 3, 11)
+        # Each: the savepoint (2), its focus (kept: the file has no focus column), the
+        # group, its meeting time (2), checklist (2) and history (2); and 5 for the file
+        # (the focus vocabulary, the organization, its groups of those names, the
+        # savepoint).
+        self.assertEqual((queries - 5) / 3, 10)
         self.assertEqual(
             set(Group.objects.values_list("meeting_slots", flat=True)), {",sat-morning,"}
         )
@@ -150,6 +151,14 @@ class ImportTests(ImportTestCase):
         self.assertEqual(group.focus_codes, ",men,")
         self.assertEqual(group.meeting_times.count(), 1)
         self.assertEqual(group.versions.count(), 2)
+
+        # A file without the focus column leaves the group's focus as it is.
+        self.run_import(self.HEADER + self.rows(1))
+        group.refresh_from_db()
+        self.assertEqual(list(group.focus.values_list("slug", flat=True)), ["men"])
+        self.assertEqual(group.focus_codes, ",men,")
+        self.assertEqual(group.meeting_slots, ",tue-evening,")
+        self.assertEqual(group.versions.first().data["focus"], ["men"])
 
     def test_a_group_saved_meanwhile_under_a_name_in_the_file_stops_it_at_that_row(self):
         organization = make_organization("Lakeshore")
