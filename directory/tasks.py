@@ -1,7 +1,9 @@
 """The directory's daily tasks, which the worker starts each day (directory/worker.py DAILY)."""
 
 import datetime
+import itertools
 
+from django.db import transaction
 from django.db.models import Q
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
@@ -13,6 +15,7 @@ from directory.models import Group
 # only a day, since their text holds one-time links (choosing a password).
 KEEP_TASK_RESULTS_DAYS = 30
 KEEP_SENT_EMAILS_DAYS = 1
+REFRESH_CHUNK = 500
 
 
 @task
@@ -20,9 +23,14 @@ def refresh_vetting():
     """Recompute every group's stored checklist and search summary: the freshness check
     changes with the date alone. Returns the counts."""
     checked = 0
-    for group in Group.objects.select_related("organization").iterator(chunk_size=500):
-        group.refresh_summary()
-        checked += 1
+    groups = Group.objects.select_related("organization").order_by("pk")
+    for chunk in itertools.batched(groups.iterator(chunk_size=REFRESH_CHUNK), REFRESH_CHUNK):
+        # One transaction a chunk: one new directory version (directory/pages.py) for
+        # every REFRESH_CHUNK groups, not one for each group.
+        with transaction.atomic():
+            for group in chunk:
+                group.refresh_summary()
+        checked += len(chunk)
     return {"checked": checked, "flagged": Group.objects.filter(flag_count__gt=0).count()}
 
 

@@ -14,6 +14,7 @@ from django.test import Client, TestCase, TransactionTestCase, override_settings
 
 from directory import pages
 from directory.models import Group
+from directory.tasks import refresh_vetting
 from tests.factories import make_curator, make_group, make_online_group, make_organization
 from tests.test_partners import group_post, make_affiliate
 
@@ -142,6 +143,15 @@ class ChangesShowAtOnceTests(CommittedWritesTestCase):
             for n in range(3):
                 make_group(f"Circle {n}", meeting={"days": "mon,wed"}, focus=["women"])
             new_version.assert_not_called()  # not before the commit
+
+        new_version.assert_called_once_with()
+
+    def test_the_daily_refresh_makes_one_new_version_for_a_chunk_of_groups(self):
+        for n in range(3):
+            make_group(f"Circle {n}")
+
+        with mock.patch("directory.pages._new_version") as new_version:
+            refresh_vetting.call()
 
         new_version.assert_called_once_with()
 
