@@ -3,7 +3,6 @@ HTTP client that sends exactly what it is given (long or odd request lines inclu
 
 import http.client
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -12,13 +11,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from directory import loadtest
+
 BASE_DIR = Path(__file__).resolve().parents[1]
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -37,7 +32,7 @@ class Gunicorn:
     """`gunicorn groupfinder.wsgi` on a free port, with `env` added to this environment."""
 
     def __init__(self, env, workers=1):
-        self.port = free_port()
+        self.port = loadtest.free_port()
         self.env = os.environ | {
             "BIND": f"127.0.0.1:{self.port}",
             "WEB_CONCURRENCY": str(workers),
@@ -83,18 +78,10 @@ class Gunicorn:
         raise RuntimeError(f"gunicorn did not answer within {timeout} s:\n{self.error_log()}")
 
     def stop(self):
-        self._stop_process()
+        if self.process:
+            loadtest.stop(self.process)
         self.output.close()
         self.errors.close()
-
-    def _stop_process(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
     def get(self, path, headers=None, timeout=30):
         return self.request("GET", path, headers=headers, timeout=timeout)

@@ -24,7 +24,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.servers import BASE_DIR, Gunicorn, free_port
+from directory.loadtest import free_port
+from tests.servers import BASE_DIR, Gunicorn
 
 pytestmark = pytest.mark.fault
 

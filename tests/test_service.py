@@ -24,12 +24,13 @@ from django.db import OperationalError, connection, connections
 from django.test import Client, TestCase, TransactionTestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 
+from directory.loadtest import free_port
 from directory.management.commands.load_demo import DEMO_FILE
 from directory.models import Group, GroupVersion
 from groupfinder.errors import outage
 from partners.models import JoinRequest, Membership
 from tests.factories import make_curator, make_group
-from tests.servers import BASE_DIR, Gunicorn, free_port, serving
+from tests.servers import BASE_DIR, Gunicorn, serving
 
 CRISIS_LINE = '<a href="tel:988">Call 988</a>'
 
