@@ -1,18 +1,19 @@
-"""Visitors' pages kept ready: the search's and each group page's content, drawn once.
+"""Visitors' pages kept ready: the search page and each group page, drawn once.
 
-What `<main>` shows on the search page and on a group page depends on nothing but the
-URL (the place searched from, so the visitor's timezone too, and the filters), the
-language, the day (freshness, closed groups that have ended) and the listings. So it is
-kept under a key made of exactly these, the listings standing as the *directory version*:
-a value in the shared cache (settings.CACHES "default") that directory_changed() replaces
-after every write that changes what a visitor may see. A change then shows at once on
-every server, and the next day's freshness from the first page asked for that day.
+What the search page and a group page show depends on nothing but the URL (the place
+searched from, so the visitor's timezone too, and the filters), the language, the day
+(freshness, closed groups that have ended) and the listings. So each is kept under a key
+made of exactly these, the listings standing as the *directory version*: a value in the
+shared cache (settings.CACHES "default") that directory_changed() replaces after every
+write that changes what a visitor may see. A change then shows at once on every server,
+and the next day's freshness from the first page asked for that day.
 
-The page around it (base.html: the language switch with its CSRF token, messages,
-anything about a signed-in partner) is drawn for every request, so nothing about one
-visitor is kept. Only GET and HEAD requests use it.
+Nothing about one visitor is kept. A page is kept drawn for no one: the CSRF token of its
+language switch is a mark, replaced by each visitor's own token as the page is sent, and
+a visitor with a message waiting (base.html shows it once) gets the page drawn for them.
+Only GET and HEAD requests use it.
 
-The content is kept in each process's memory (the "pages" cache, settings.CACHES), not in
+The pages are kept in each process's memory (the "pages" cache, settings.CACHES), not in
 the shared cache: a new release starts with none, so no page drawn by older code is
 served. An entry lasts at most PAGE_CACHE_SECONDS (0 turns keeping off), and never past
 the start of the next meeting the page shows, whose "Next:" date (and, across a change of
@@ -24,8 +25,13 @@ import math
 import secrets
 
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.core.cache import cache, caches
 from django.db import transaction
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 VERSION_KEY = "directory:version"
@@ -75,18 +81,24 @@ def kept_value(name, compute, seconds=24 * 60 * 60):
     return value
 
 
-def kept(request, draw):
-    """The page's title and content ({"title", "content"}), kept or drawn by
-    draw() -> (page, meetings), `meetings` being the meeting times it shows."""
+# Where a kept page has the visitor's CSRF token: a value that no page holds otherwise.
+TOKEN_MARK = secrets.token_hex(16)
+
+
+def respond(request, draw):
+    """The visitor's page, kept or drawn: draw() -> ({"title", "content"}, meetings) draws
+    what it shows (directory/page.html puts it in base.html), `meetings` being the meeting
+    times it shows."""
     seconds = settings.PAGE_CACHE_SECONDS
-    if not seconds or request.method not in ("GET", "HEAD"):
-        return draw()[0]
+    if not seconds or request.method not in ("GET", "HEAD") or get_messages(request):
+        return render(request, "directory/page.html", draw()[0])
     key = _key(request)
     page = caches["pages"].get(key)
     if page is None:
-        page, meetings = draw()
+        shown, meetings = draw()
+        page = render_to_string("directory/page.html", shown | {"csrf_token": TOKEN_MARK}, request)
         caches["pages"].set(key, page, min(seconds, _until_next_meeting(meetings)))
-    return page
+    return HttpResponse(page.replace(TOKEN_MARK, get_token(request)))
 
 
 def _key(request):

@@ -18,8 +18,7 @@ from directory.models import Group
 
 
 def group_list(request):
-    page = pages.kept(request, partial(_draw_search, request))
-    return render(request, "directory/page.html", page)
+    return pages.respond(request, partial(_draw_search, request))
 
 
 def _draw_search(request):
@@ -67,8 +66,7 @@ def _draw_search(request):
 
 
 def group_detail(request, slug):
-    page = pages.kept(request, partial(_draw_group, request, slug))
-    return render(request, "directory/page.html", page)
+    return pages.respond(request, partial(_draw_group, request, slug))
 
 
 def _draw_group(request, slug):

@@ -206,7 +206,7 @@ STORAGES = {
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "groupfinder.caching.SharedRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
         }
     }
@@ -220,10 +220,11 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
-# Visitors' pages kept ready (directory/pages.py): the search's and the group pages'
-# content, in each process's memory, for at most PAGE_CACHE_SECONDS (0: drawn every time),
-# drawn afresh once a listing changes (the directory version, in the shared cache above)
-# or a day passes. At most PAGE_CACHE_ENTRIES of them: 6 KB a group page, 20 KB a search.
+# Visitors' pages kept ready (directory/pages.py): the search and group pages, whole but
+# for each visitor's CSRF token, in each process's memory, for at most PAGE_CACHE_SECONDS
+# (0: drawn every time), drawn afresh once a listing changes (the directory version, in
+# the shared cache above) or a day passes. At most PAGE_CACHE_ENTRIES of them: 6 KB a
+# group page, 20 KB a search.
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600)
 CACHES["pages"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

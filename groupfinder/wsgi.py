@@ -9,9 +9,12 @@ application = get_wsgi_application()
 # Before gunicorn forks its workers (preload_app), load what their first requests would,
 # so that the workers share it and no visitor waits for it: the ZIP code gazetteer, the
 # URLs with the views they import, the visitors' templates (compiled, with the form
-# widgets' own) and the translations. Nothing here touches the database.
+# widgets' own), the page around them drawn once in each language (the translations, the
+# URLs' reverse tables, the static files' manifest) and the caches' client libraries.
+# Nothing here touches the database or the shared cache: each worker connects to them.
 from django.conf import settings  # noqa: E402
-from django.template.loader import get_template  # noqa: E402
+from django.core.cache import caches  # noqa: E402
+from django.template.loader import get_template, render_to_string  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 from django.utils import translation  # noqa: E402
 
@@ -25,3 +28,6 @@ for template in sorted((settings.BASE_DIR / "templates" / "directory").glob("*.h
 for language, _name in settings.LANGUAGES:
     with translation.override(language):
         str(SearchForm()["near"]), str(SearchForm()["radius"])
+        render_to_string("directory/page.html", {"title": "", "content": ""})
+for alias in settings.CACHES:
+    caches[alias]  # noqa: B018  (imports its backend, without connecting)
