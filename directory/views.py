@@ -72,8 +72,8 @@ def group_detail(request, slug):
 def _draw_group(request, slug):
     groups = Group.objects.listed().select_related("organization")
     # Reached from a search near a place: say how far away the group is.
-    origin = SearchForm(request.GET)
-    place = origin.cleaned_data.get("near") if origin.is_valid() else None
+    origin = SearchForm(request.GET) if "near" in request.GET else None
+    place = origin.cleaned_data.get("near") if origin and origin.is_valid() else None
     if place:
         groups = groups.annotate(distance=geo.distance_expression(place.latitude, place.longitude))
     group = get_object_or_404(groups, slug=slug)
