@@ -65,6 +65,18 @@ def scratch_name(groups, label=""):
     return f"bench_{connection.settings_dict['NAME']}_{name}"
 
 
+def add_database_arguments(parser):
+    """The options of a benchmark on scratch_database(): --groups, --seed, --keep."""
+    parser.add_argument("--groups", type=int, default=10000, help="How many groups.")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="Keep the scratch database afterwards, and reuse it if it already holds "
+        "this many groups.",
+    )
+
+
 @contextmanager
 def scratch_database(groups, *, keep=False, seed=2026, stdout=None, label=""):
     """Switch the default connection to a scratch database holding `groups` groups.

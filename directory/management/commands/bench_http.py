@@ -27,7 +27,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--groups", type=int, default=10000, help="How many groups.")
+        bench.add_database_arguments(parser)
         parser.add_argument("--seconds", type=int, default=15, help="Load per page, seconds.")
         parser.add_argument("--connections", type=int, default=16, help="Requests at once.")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, each app.")
@@ -42,13 +42,6 @@ class Command(BaseCommand):
             choices=["auto", "wrk", "python"],
             default="auto",
             help="The load generator: wrk when installed (auto), or Python's.",
-        )
-        parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument(
-            "--keep",
-            action="store_true",
-            help="Keep the scratch database afterwards, and reuse it if it already holds "
-            "this many groups.",
         )
 
     def handle(self, *args, groups, keep, seed, generator, **options):

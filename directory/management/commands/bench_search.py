@@ -44,15 +44,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--groups", type=int, default=10000, help="How many groups.")
+        bench.add_database_arguments(parser)
         parser.add_argument("--rounds", type=int, default=3, help="Passes over the search mix.")
-        parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument(
-            "--keep",
-            action="store_true",
-            help="Keep the scratch database afterwards, and reuse it if it already holds "
-            "this many groups.",
-        )
 
     def handle(self, *args, groups, rounds, seed, keep, **options):
         settings.DEBUG = False
