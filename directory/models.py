@@ -1,4 +1,5 @@
 import itertools
+import logging
 from contextlib import nullcontext
 from datetime import time, timedelta
 from decimal import Decimal
@@ -29,6 +30,9 @@ from directory.codes import (
     validate_region_list,
     validate_timezone,
 )
+
+# Where Django itself says that checking a constraint's values failed in the database.
+constraint_logger = logging.getLogger("django.db.models")
 
 
 class ChecksInOneQuery(models.Model):
@@ -91,8 +95,10 @@ class ChecksInOneQuery(models.Model):
         try:
             with transaction.atomic(using=using) if in_transaction else nullcontext():
                 row = query.get_compiler(using=using).execute_sql(SINGLE)
-        except DatabaseError:
-            return []  # the database itself still refuses what breaks a rule
+        except DatabaseError as error:
+            # As Django: logged, and left to the database, which still refuses the row.
+            constraint_logger.warning("Got a database error checking %r: %s", checks, error)
+            return []
         return [check for check, holds in zip(checks, row, strict=True) if not holds]
 
 
