@@ -126,7 +126,9 @@ def import_groups(text, *, status=Group.Status.PUBLISHED):
         return result
     try:
         with transaction.atomic():
-            result.created, result.updated = _save(plans, status)
+            result.created, result.updated = save(
+                plans, lambda new: _write_new(new, status), lambda plan: plan.save(status)
+            )
     except SaveFailed as failure:
         result.created = result.updated = 0
         result.problems.append(failure.problem)
@@ -371,39 +373,41 @@ class SaveFailed(Exception):
 NOTE = "Imported from a CSV file"
 
 
-def _save(plans, status):
-    """Save every plan: the new groups in bulk, the others one by one; (new, updated)."""
+def save(plans, write_new, write_one):
+    """Save every plan: the new groups in bulk (write_new(plans)), the others one by one
+    (write_one(plan)); returns (new, updated).
+
+    Should the database refuse the new groups in bulk (the rows were checked, but someone
+    may have saved a group of the same name since), they are written one by one instead,
+    so that SaveFailed names the row it refused.
+    """
     new = [plan for plan in plans if plan.is_new]
-    known = [plan for plan in plans if not plan.is_new]
+    one_by_one = [plan for plan in plans if not plan.is_new]
     if new:
-        _save_new(new, status)
-    for plan in known:
-        plan.save(status)
-    return len(new), len(known)
+        organizations = {id(p.organization): p.organization for p in new if not p.organization.pk}
+        try:
+            with transaction.atomic():
+                for organization in organizations.values():  # shared by its rows: saved once
+                    organization.save()
+                for plan in new:
+                    plan.group.organization = plan.organization
+                write_new(new)
+        except IntegrityError:
+            for organization in organizations.values():
+                organization.pk = None
+            for plan in new:
+                plan.group.pk = None
+            one_by_one = plans
+    for plan in one_by_one:
+        write_one(plan)
+    return len(new), len(plans) - len(new)
 
 
-def _save_new(plans, status):
-    """Save the new groups in bulk (snapshots.write_new). Should the database refuse them
-    (the rows were checked, but someone may have saved a group of the same name since),
-    they are saved one by one, so that SaveFailed names the row it refused."""
-    organizations = {id(p.organization): p.organization for p in plans if not p.organization.pk}
+def _write_new(plans, status):
     for plan in plans:
-        plan.group.organization, plan.group.status = plan.organization, status
-    try:
-        with transaction.atomic():
-            for organization in organizations.values():  # shared by its rows: saved once
-                organization.save()
-            listings = snapshots.write_new([(p.group, [p.meeting], p.focus or []) for p in plans])
-            GroupVersion.objects.bulk_create(
-                GroupVersion(group=p.group, data=data, status=status, note=NOTE)
-                for p, data in zip(plans, listings, strict=True)
-            )
-    except IntegrityError:
-        for organization in organizations.values():
-            organization.pk = None
-        for plan in plans:
-            plan.group.pk = None
-            plan.save(status)
+        plan.group.status = status
+    listings = snapshots.write_new([plan.listing() for plan in plans])
+    GroupVersion.record_new([plan.group for plan in plans], listings, NOTE)
 
 
 @dataclass
@@ -418,6 +422,10 @@ class Plan:
     def is_new(self):
         return self.group.pk is None
 
+    def listing(self):
+        """(group, meetings, focus) of a new group, for snapshots.write_new()."""
+        return self.group, [self.meeting], self.focus or []
+
     def snapshot(self):
         """The listing this row describes (see directory.snapshots), without saving it."""
         focus = self.focus
@@ -426,8 +434,7 @@ class Plan:
         return snapshots.take(self.group, meetings=[self.meeting], focus=focus)
 
     def save(self, status):
-        """Write the group with `status`; returns whether it is new."""
-        created = self.group.pk is None
+        """Write the group with `status`, alone."""
         try:
             with transaction.atomic():
                 if self.organization.pk is None:
@@ -437,10 +444,11 @@ class Plan:
                 listing = snapshots.write(self.group, [self.meeting], self.focus)
                 GroupVersion.record(self.group, NOTE, data=listing)
         except IntegrityError as error:
-            raise SaveFailed(
-                Problem(self.number, "-", f"The database refused this row ({error}).")
-            ) from error
-        return created
+            raise self.refused(error) from error
+
+    def refused(self, error):
+        """The SaveFailed that names this row, which the database refused with `error`."""
+        return SaveFailed(Problem(self.number, "-", f"The database refused this row ({error})."))
 
 
 def _plan_row(number, row, focuses, organizations, existing):

@@ -1132,10 +1132,22 @@ class GroupVersion(models.Model):
         last = group.versions.order_by("-pk").only("data", "status").first()
         if last is not None and (last.data, last.status) == (data, group.status):
             return None
-        user = by if by is not None and by.is_authenticated else None
         return cls.objects.create(
-            group=group, data=data, status=group.status, note=note, changed_by=user
+            group=group, data=data, status=group.status, note=note, changed_by=cls._user(by)
         )
+
+    @classmethod
+    def record_new(cls, groups, listings, note, by=None):
+        """record() for new groups, just written, in one query: `listings` are their
+        snapshots, in the same order (snapshots.write_new() returns them)."""
+        return cls.objects.bulk_create(
+            cls(group=group, data=data, status=group.status, note=note, changed_by=cls._user(by))
+            for group, data in zip(groups, listings, strict=True)
+        )
+
+    @staticmethod
+    def _user(by):
+        return by if by is not None and by.is_authenticated else None
 
     def previous(self):
         return GroupVersion.objects.filter(group=self.group, pk__lt=self.pk).order_by("-pk").first()

@@ -65,10 +65,15 @@ def build(data, group=None):
 
 def apply(group, data):
     """Make `group` what the snapshot says: fields, meeting times and focus (see write())."""
+    return write(group, *unpack(group, data))
+
+
+def unpack(group, data):
+    """Give `group` the snapshot's fields; returns its (meetings, focus), unsaved (build())."""
     proposed, meetings, focus = build(data, group)
     for field in GROUP_FIELDS:
         setattr(group, field, getattr(proposed, field))
-    return write(group, meetings, focus)
+    return meetings, focus
 
 
 @transaction.atomic(savepoint=False)

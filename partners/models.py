@@ -511,6 +511,10 @@ class Submission(models.Model):
             data = {**data, "group": {**data["group"], "last_verified_on": today}}
         if group.pk and group.status == Group.Status.PUBLISHED:
             return cls._replace_open(group, cls.Kind.CHANGE, status, data, submitted_by)
+        if group.pk is None and submit:
+            meetings, focus = snapshots.unpack(group, data)
+            listing = (group, meetings, focus)
+            return cls.propose_new([listing], submitted_by, note or "Submitted for review")[0]
         new = group.pk is None
         group.status = Group.Status.PENDING if submit else Group.Status.DRAFT
         listing = snapshots.apply(group, data)
@@ -522,6 +526,29 @@ class Submission(models.Model):
             return None
         return cls.objects.create(
             group=group, kind=cls.Kind.NEW, status=status, data=data, submitted_by=submitted_by
+        )
+
+    @classmethod
+    @transaction.atomic
+    def propose_new(cls, listings, submitted_by, note):
+        """propose() for new groups, in bulk (a CSV file's new rows): each listing, as
+        (group, meetings, focus) unsaved, is written unlisted and said to be right today,
+        and waits for review with its history and its submission. A few queries for
+        thousands of groups; returns the submissions."""
+        groups = [listing[0] for listing in listings]
+        for group in groups:
+            group.status, group.last_verified_on = Group.Status.PENDING, timezone.localdate()
+        written = snapshots.write_new(listings)
+        GroupVersion.record_new(groups, written, note, submitted_by)
+        return cls.objects.bulk_create(
+            cls(
+                group=group,
+                kind=cls.Kind.NEW,
+                status=cls.Status.PENDING,
+                data=data,
+                submitted_by=submitted_by,
+            )
+            for group, data in zip(groups, written, strict=True)
         )
 
     @classmethod

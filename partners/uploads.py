@@ -84,10 +84,13 @@ def run(job_pk):
         if not problems:
             try:
                 with transaction.atomic():
-                    for plan in plans:
-                        created = submit(plan, job.uploaded_by)
-                        job.created += created
-                        job.updated += not created
+                    job.created, job.updated = importer.save(
+                        plans,
+                        lambda new: Submission.propose_new(
+                            [plan.listing() for plan in new], job.uploaded_by, NOTE
+                        ),
+                        lambda plan: submit(plan, job.uploaded_by),
+                    )
             except importer.SaveFailed as failure:
                 job.created = job.updated = 0
                 problems = importer.Problems([failure.problem])
@@ -99,18 +102,18 @@ def run(job_pk):
     return job
 
 
+NOTE = "Uploaded in a CSV file"
+
+
 def submit(plan, user):
-    """Send one planned row for review (Submission.propose); returns whether it is a new group.
+    """Send one planned row for review (Submission.propose); the new groups of a file are
+    sent together (Submission.propose_new).
 
     A published group is not changed: the row becomes a change waiting for a
     curator. Other groups are updated (they are not public) and wait too.
     """
-    created = plan.is_new
     plan.group.organization = plan.organization
     try:
-        Submission.propose(plan.group, plan.snapshot(), user, note="Uploaded in a CSV file")
+        Submission.propose(plan.group, plan.snapshot(), user, note=NOTE)
     except IntegrityError as error:
-        raise importer.SaveFailed(
-            importer.Problem(plan.number, "-", f"The database refused this row ({error}).")
-        ) from error
-    return created
+        raise plan.refused(error) from error

@@ -14,6 +14,7 @@ from directory import bench, importer, loadtest
 from directory.management.commands import bench_http, bench_import
 from directory.models import Group, VettingResult
 from groupfinder.settings import database_from_url
+from partners.models import Submission
 from tests.factories import make_group
 
 RESULT_COUNT = re.compile(r'data-results="(\d+)"')
@@ -219,3 +220,15 @@ class ImportBenchTests(TestCase):
             self.assertEqual(stored.meeting_slots, groups[n].meeting_slots)
             self.assertEqual(stored.flag_count, groups[n].flag_count)
             self.assertEqual(stored.focus_codes, groups[n].focus_codes)
+
+    def test_upload_imports_each_file_as_an_organizations_upload(self):
+        command = bench_import.Command()
+        groups = command.synthetic(40, seed=1)
+
+        took, queries = command.import_files(groups, upload=True)
+
+        self.assertGreater(took, 0)
+        self.assertEqual(Group.objects.filter(status=Group.Status.PENDING).count(), 40)
+        self.assertEqual(Submission.objects.filter(kind="new").count(), 40)
+        self.assertEqual(Group.objects.values("organization").distinct().count(), 1)
+        self.assertLess(queries, 40)  # the new groups are proposed together

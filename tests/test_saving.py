@@ -9,12 +9,15 @@ from datetime import time
 from unittest import mock
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, models
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from directory import importer, vetting
 from directory.models import Group, MeetingTime, VettingResult
+from partners.models import Submission
 from tests.factories import make_group, make_organization
 from tests.test_import import ImportTestCase
 from tests.test_partners import group_post, make_affiliate
@@ -60,9 +63,9 @@ class PartnerFormTests(TestCase):
         self.assertEqual(evaluate.call_count, 1)
         # The session, the user and the membership (3); the database's rules checked
         # against the group's values and each meeting time's, a query each (3); the slug,
-        # the group, its 2 meeting times, its checklist, its history (2) and the
-        # submission (7).
-        self.assertEqual(len(statements(queries)), 13, "\n".join(statements(queries)))
+        # the group, its 2 meeting times, its checklist, its history and the submission,
+        # a query each (6).
+        self.assertEqual(len(statements(queries)), 12, "\n".join(statements(queries)))
 
     def test_an_edit_of_a_group_waiting_for_review(self):
         self.client.post(
@@ -230,3 +233,66 @@ class ImportTests(ImportTestCase):
         self.assertIn("nothing was imported", str(error))
         self.assertIn("row 3, -: The database refused this row", err)
         self.assertEqual(list(Group.objects.values_list("name", flat=True)), ["Circle 1"])
+
+
+class UploadTests(TestCase):
+    """A partner's CSV file: its new groups proposed together, its other rows one by one."""
+
+    HEADER = "name,format,attendance,leader_type,days,start_time,city,region\n"
+
+    def setUp(self):
+        self.organization = make_organization("Lakeshore")
+        self.user = make_affiliate(self.organization)
+        self.client.force_login(self.user)
+
+    def upload(self, count):
+        rows = "".join(
+            f"Circle {n},support,in_person,peer,tue,19:00,Chicago,IL\n" for n in range(count)
+        )
+        return self.client.post(
+            f"/partners/{self.organization.slug}/upload/",
+            {"file": SimpleUploadedFile("groups.csv", (self.HEADER + rows).encode())},
+            follow=True,
+        )
+
+    def test_new_groups_are_proposed_in_bulk(self):
+        counts = {}
+        for count in (1, 40):
+            Group.objects.all().delete()
+            with counting_checklists() as evaluate, CaptureQueriesContext(connection) as queries:
+                response = self.upload(count)
+            self.assertContains(response, f"{count} new groups and 0 updates are waiting")
+            counts[count] = (len(statements(queries)), evaluate.call_count)
+
+        # As many queries for 40 new groups as for one; each checklist worked out once.
+        self.assertEqual(counts[40][0], counts[1][0])
+        self.assertEqual((counts[1][1], counts[40][1]), (1, 40))
+        group = Group.objects.get(name="Circle 39")
+        self.assertEqual(group.status, Group.Status.PENDING)
+        self.assertEqual(group.meeting_slots, ",tue-evening,")
+        self.assertEqual(group.last_verified_on, timezone.localdate())
+        version = group.versions.get()
+        self.assertEqual((version.note, version.changed_by), ("Uploaded in a CSV file", self.user))
+        submission = group.submissions.get()
+        self.assertEqual((submission.kind, submission.status), ("new", "pending"))
+        self.assertEqual(submission.data, version.data)
+        self.assertEqual(submission.submitted_by, self.user)
+        self.assertEqual(group.vetting_results.count(), 7)
+
+    def test_a_group_saved_meanwhile_under_a_name_in_the_file_stops_it_at_that_row(self):
+        check_file = importer.check_file
+
+        def check_while_a_colleague_saves(text, **options):
+            checked = check_file(text, **options)
+            make_group("Circle 1", organization=self.organization)  # after the check
+            return checked
+
+        with mock.patch("directory.importer.check_file", check_while_a_colleague_saves):
+            response = self.upload(3)
+
+        self.assertContains(response, "nothing was imported")
+        self.assertContains(
+            response, "<td>3</td><td>-</td><td>The database refused this row", html=False
+        )
+        self.assertEqual(list(Group.objects.values_list("name", flat=True)), ["Circle 1"])
+        self.assertFalse(Submission.objects.exists())

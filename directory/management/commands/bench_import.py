@@ -10,6 +10,10 @@ On a scratch database (never the configured one), makes `--rows` synthetic group
      importer.import_groups(): every row checked, the checklist worked out, the
      history kept, as `manage.py import_groups` and a partner's upload do.
 It prints both times, the ratio, rows a second and the queries per row.
+
+With --upload, each file is instead one organization's upload, imported as the worker
+imports it (partners.uploads.run): its new groups wait for review, each with its
+submission.
 """
 
 import csv
@@ -26,6 +30,8 @@ from directory import bench, importer, schedule, snapshots
 from directory.bench import insert
 from directory.codes import US_REGIONS
 from directory.models import Focus, Group, MeetingTime, Organization, VettingResult
+from partners import uploads
+from partners.models import ImportJob
 
 
 class Command(BaseCommand):
@@ -37,19 +43,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--rows", type=int, default=100_000, help="How many groups.")
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--upload",
+            action="store_true",
+            help="Import each file as one organization's upload, as a partner's would be.",
+        )
 
-    def handle(self, *args, rows, seed, **options):
+    def handle(self, *args, rows, seed, upload, **options):
         # Its own scratch database, emptied: the label sets it apart from the search's.
         with bench.scratch_database(0, label=f"import_{rows}", stdout=self.stdout):
             self.empty()
             groups = self.synthetic(rows, seed)
             raw = self.raw_insert(groups)
             self.empty()
-            imported, queries = self.import_files(groups)
+            imported, queries = self.import_files(groups, upload)
         self.stdout.write(
             f"{connection.vendor}, {rows:,} groups:\n"
             f"  raw bulk insert   {raw:8.1f} s  {rows / raw:9,.0f} groups/s\n"
-            f"  CSV import        {imported:8.1f} s  {rows / imported:9,.0f} groups/s  "
+            f"  CSV {'upload' if upload else 'import'}        {imported:8.1f} s  "
+            f"{rows / imported:9,.0f} groups/s  "
             f"{queries / rows:.1f} queries a group\n"
             f"  import / raw      {imported / raw:8.1f}×"
         )
@@ -104,20 +116,47 @@ class Command(BaseCommand):
         insert(Group, group_fields, rows)
         insert(MeetingTime, meeting_fields, meetings)
 
-    def import_files(self, groups):
+    def import_files(self, groups, upload=False):
         """Import the groups as CSV files of importer.MAX_ROWS rows; (seconds, queries)."""
         counter = bench.QueryCounter()
         took = 0.0
         for start in range(0, len(groups), importer.MAX_ROWS):
-            text = as_csv(groups[start : start + importer.MAX_ROWS])
+            in_file = groups[start : start + importer.MAX_ROWS]
+            run = self.uploaded(in_file) if upload else self.imported(in_file)
             with connection.execute_wrapper(counter):
                 started = clock.perf_counter()
-                result = importer.import_groups(text)
+                created, problems = run()
                 took += clock.perf_counter() - started
-            if not result.ok:
-                raise SystemExit("\n".join(str(problem) for problem in result.problems))
-            self.stdout.write(f"  imported {start + result.created:,} groups, {took:.1f} s")
+            if problems:
+                raise SystemExit("\n".join(problems))
+            self.stdout.write(f"  imported {start + created:,} groups, {took:.1f} s")
         return took, counter.count
+
+    def imported(self, groups):
+        """A function importing the groups as a curator does; it returns (created, problems)."""
+        text = as_csv(groups)
+
+        def run():
+            result = importer.import_groups(text)
+            return result.created, [str(problem) for problem in result.problems]
+
+        return run
+
+    def uploaded(self, groups):
+        """A function importing the groups as one new organization's upload, as the worker
+        does; it returns (created, problems)."""
+        organization = Organization.objects.create(name=f"Organization of {groups[0].name}")
+        for group in groups:
+            group.organization = organization
+        job = ImportJob.objects.create(
+            organization=organization, file_name="bench.csv", text=as_csv(groups)
+        )
+
+        def run():
+            done = uploads.run(job.pk)
+            return done.created, [str(importer.Problem(**problem)) for problem in done.problems]
+
+        return run
 
 
 def as_csv(groups):
