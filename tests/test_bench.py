@@ -225,9 +225,8 @@ class ImportBenchTests(TestCase):
         command = bench_import.Command()
         groups = command.synthetic(40, seed=1)
 
-        took, queries = command.import_files(groups, upload=True)
+        _, _, queries = command.import_files(groups, upload=True)
 
-        self.assertGreater(took, 0)
         self.assertEqual(Group.objects.filter(status=Group.Status.PENDING).count(), 40)
         self.assertEqual(Submission.objects.filter(kind="new").count(), 40)
         self.assertEqual(Group.objects.values("organization").distinct().count(), 1)

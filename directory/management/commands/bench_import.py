@@ -9,7 +9,8 @@ On a scratch database (never the configured one), makes `--rows` synthetic group
   2. the same groups imported as CSV files of importer.MAX_ROWS rows each, through
      importer.import_groups(): every row checked, the checklist worked out, the
      history kept, as `manage.py import_groups` and a partner's upload do.
-It prints both times, the ratio, rows a second and the queries per row.
+It prints both times, the ratio, rows a second and the queries per row, and how long
+checking the rows alone took (importer.check_file(), timed apart: nothing written).
 
 With --upload, each file is instead one organization's upload, imported as the worker
 imports it (partners.uploads.run): its new groups wait for review, each with its
@@ -56,14 +57,16 @@ class Command(BaseCommand):
             groups = self.synthetic(rows, seed)
             raw = self.raw_insert(groups)
             self.empty()
-            imported, queries = self.import_files(groups, upload)
+            imported, checking, queries = self.import_files(groups, upload)
         self.stdout.write(
             f"{connection.vendor}, {rows:,} groups:\n"
             f"  raw bulk insert   {raw:8.1f} s  {rows / raw:9,.0f} groups/s\n"
             f"  CSV {'upload' if upload else 'import'}        {imported:8.1f} s  "
             f"{rows / imported:9,.0f} groups/s  "
             f"{queries / rows:.1f} queries a group\n"
-            f"  import / raw      {imported / raw:8.1f}×"
+            f"  checking alone    {checking:8.1f} s  {rows / checking:9,.0f} groups/s\n"
+            f"  import / raw      {imported / raw:8.1f}×\n"
+            f"  checking / raw    {checking / raw:8.1f}×"
         )
 
     def empty(self):
@@ -117,12 +120,16 @@ class Command(BaseCommand):
         insert(MeetingTime, meeting_fields, meetings)
 
     def import_files(self, groups, upload=False):
-        """Import the groups as CSV files of importer.MAX_ROWS rows; (seconds, queries)."""
+        """Import the groups as CSV files of importer.MAX_ROWS rows; (seconds, seconds
+        checking the files alone, queries importing)."""
         counter = bench.QueryCounter()
-        took = 0.0
+        took = checking = 0.0
         for start in range(0, len(groups), importer.MAX_ROWS):
             in_file = groups[start : start + importer.MAX_ROWS]
-            run = self.uploaded(in_file) if upload else self.imported(in_file)
+            check, run = self.uploaded(in_file) if upload else self.imported(in_file)
+            started = clock.perf_counter()
+            check()
+            checking += clock.perf_counter() - started
             with connection.execute_wrapper(counter):
                 started = clock.perf_counter()
                 created, problems = run()
@@ -130,21 +137,22 @@ class Command(BaseCommand):
             if problems:
                 raise SystemExit("\n".join(problems))
             self.stdout.write(f"  imported {start + created:,} groups, {took:.1f} s")
-        return took, counter.count
+        return took, checking, counter.count
 
     def imported(self, groups):
-        """A function importing the groups as a curator does; it returns (created, problems)."""
+        """Functions checking the groups' file alone, and importing it as a curator does
+        (returning (created, problems))."""
         text = as_csv(groups)
 
         def run():
             result = importer.import_groups(text)
             return result.created, [str(problem) for problem in result.problems]
 
-        return run
+        return (lambda: importer.check_file(text)), run
 
     def uploaded(self, groups):
-        """A function importing the groups as one new organization's upload, as the worker
-        does; it returns (created, problems)."""
+        """Functions checking the groups' file alone, and importing it as one new
+        organization's upload as the worker does (returning (created, problems))."""
         organization = Organization.objects.create(name=f"Organization of {groups[0].name}")
         for group in groups:
             group.organization = organization
@@ -156,7 +164,7 @@ class Command(BaseCommand):
             done = uploads.run(job.pk)
             return done.created, [str(importer.Problem(**problem)) for problem in done.problems]
 
-        return run
+        return (lambda: importer.check_file(job.text, organization=organization)), run
 
 
 def as_csv(groups):
