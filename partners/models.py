@@ -498,7 +498,8 @@ class Submission(models.Model):
     def propose(cls, group, data, submitted_by, *, submit=True, note=None):
         """Send a group's listing (a snapshot) for review, or keep it as a draft.
 
-        The one way a partner's form or CSV file changes a group. A published
+        The one way a partner's form or CSV file changes a group (a file's new
+        groups go together, through propose_new(), which this calls). A published
         group stays as visitors see it: the proposal becomes its open change
         (replacing any open one). Any other group, new or not public, takes the
         proposal at once, unlisted, and waits as a new group. Submitting says
