@@ -15,7 +15,6 @@ import difflib
 import io
 import itertools
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
@@ -190,6 +189,7 @@ def check_file(text, *, organization=None, progress=None):
         seen[key] = number
         checked_rows.append((number, row))
 
+    organizations |= _listed_organizations(checked_rows, organizations)
     existing = _existing_groups(checked_rows, organizations)
     plans = []
     for checked, (number, row) in enumerate(checked_rows, start=1):
@@ -202,21 +202,38 @@ def check_file(text, *, organization=None, progress=None):
     return plans, problems
 
 
+def _listed_organizations(rows, known):
+    """The organizations the rows name that are listed already (and not in `known`), by
+    casefolded name: one query for each 1,000 names, however many the file names."""
+    names = {row.get("organization", "") for _, row in rows} - {""}
+    folded = sorted({name.lower() for name in names if name.casefold() not in known})
+    found = {}
+    for chunk in itertools.batched(folded, 1000):
+        for organization in Organization.objects.annotate(folded=Lower("name")).filter(
+            folded__in=chunk
+        ):
+            found[organization.name.casefold()] = organization
+    return found
+
+
 def _existing_groups(rows, organizations):
     """The groups the rows name that are listed already, by (organization id, casefolded
-    name): one query for each organization named (and each 1,000 of its groups)."""
-    names = defaultdict(set)
+    name): one query for each 1,000 names, however many organizations the file names."""
+    wanted = set()
     for _, row in rows:
         organization = _find_organization(row.get("organization", ""), organizations)
         if organization.pk is not None and row.get("name"):
-            names[organization.pk].add(row["name"].lower())
+            wanted.add((organization.pk, row["name"].casefold()))
     found = {}
-    for organization_id, folded in names.items():
-        for chunk in itertools.batched(sorted(folded), 1000):
-            groups = Group.objects.annotate(folded=Lower("name")).filter(
-                organization_id=organization_id, folded__in=chunk
-            )
-            found |= {(organization_id, group.name.casefold()): group for group in groups}
+    for chunk in itertools.batched(sorted({name.lower() for _, name in wanted}), 1000):
+        groups = Group.objects.annotate(folded=Lower("name")).filter(
+            organization_id__in={organization_id for organization_id, _ in wanted},
+            folded__in=chunk,
+        )
+        for group in groups:
+            key = (group.organization_id, group.name.casefold())
+            if key in wanted:
+                found[key] = group
     return found
 
 
@@ -563,12 +580,13 @@ def _model_problems(number, instance, exclude):
 
 
 def _find_organization(name, known):
+    """The organization named, from `known` (the listed ones the file names, and those
+    new to it met so far); a new one, unsaved, if it is not there."""
     if not name:
         return Organization()
     key = name.casefold()
     if key not in known:
-        found = Organization.objects.filter(name__iexact=name).first()
-        known[key] = found or Organization(name=name)
+        known[key] = Organization(name=name)
     return known[key]
 
 

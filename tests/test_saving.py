@@ -197,6 +197,38 @@ class ImportTests(ImportTestCase):
             set(Group.objects.values_list("meeting_slots", flat=True)), {",sat-morning,"}
         )
 
+    def test_a_file_naming_many_organizations_takes_as_many_queries_as_one_naming_one(self):
+        for n in range(30):
+            make_organization(f"Network {n}")
+        counts = {}
+        for count in (1, 30):
+            Group.objects.all().delete()
+            counts[count] = self.import_counting(
+                self.HEADER
+                + "".join(
+                    f"Circle {n},Network {n},support,in_person,peer,tue,19:00,Chicago,IL\n"
+                    for n in range(count)
+                )
+            )
+
+        self.assertEqual(counts[30], (counts[1][0], 30))
+        self.assertEqual(Group.objects.filter(organization__name="Network 29").count(), 1)
+
+    def test_a_group_is_updated_in_its_own_organization_only(self):
+        self.run_import(
+            self.HEADER + "Circle 0,Lakeshore,support,in_person,peer,tue,19:00,Chicago,IL\n"
+            "Circle 0,Northside,support,in_person,peer,tue,19:00,Chicago,IL\n"
+        )
+
+        _, err, error = self.run_import(
+            self.HEADER + "circle 0,NORTHSIDE,support,in_person,peer,sat,10:00,Chicago,IL\n"
+        )
+
+        self.assertIsNone(error, err)
+        slots = dict(Group.objects.values_list("organization__name", "meeting_slots"))
+        self.assertEqual(slots, {"Lakeshore": ",tue-evening,", "Northside": ",sat-morning,"})
+        self.assertEqual(Group.objects.count(), 2)
+
     def test_a_second_import_updates_and_keeps_the_summary(self):
         self.run_import(self.HEADER + self.rows(1))
         self.run_import(
