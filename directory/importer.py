@@ -206,35 +206,36 @@ def _listed_organizations(rows, known):
     """The organizations the rows name that are listed already (and not in `known`), by
     casefolded name: one query for each 1,000 names, however many the file names."""
     names = {row.get("organization", "") for _, row in rows} - {""}
-    folded = sorted({name.lower() for name in names if name.casefold() not in known})
-    found = {}
-    for chunk in itertools.batched(folded, 1000):
-        for organization in Organization.objects.annotate(folded=Lower("name")).filter(
-            folded__in=chunk
-        ):
-            found[organization.name.casefold()] = organization
-    return found
+    unknown = [name for name in names if name.casefold() not in known]
+    return {
+        organization.name.casefold(): organization
+        for organization in _named(Organization.objects.all(), unknown)
+    }
 
 
 def _existing_groups(rows, organizations):
     """The groups the rows name that are listed already, by (organization id, casefolded
     name): one query for each 1,000 names, however many organizations the file names."""
-    wanted = set()
+    wanted, names = set(), set()
     for _, row in rows:
         organization = _find_organization(row.get("organization", ""), organizations)
         if organization.pk is not None and row.get("name"):
             wanted.add((organization.pk, row["name"].casefold()))
+            names.add(row["name"])
+    groups = Group.objects.filter(organization_id__in={pk for pk, _ in wanted})
     found = {}
-    for chunk in itertools.batched(sorted({name.lower() for _, name in wanted}), 1000):
-        groups = Group.objects.annotate(folded=Lower("name")).filter(
-            organization_id__in={organization_id for organization_id, _ in wanted},
-            folded__in=chunk,
-        )
-        for group in groups:
-            key = (group.organization_id, group.name.casefold())
-            if key in wanted:
-                found[key] = group
+    for group in _named(groups, names):
+        key = (group.organization_id, group.name.casefold())
+        if key in wanted:  # not another organization's group of that name
+            found[key] = group
     return found
+
+
+def _named(queryset, names):
+    """The rows of `queryset` with one of these names, whatever their case: one query for
+    each 1,000 names."""
+    for chunk in itertools.batched(sorted({name.lower() for name in names}), 1000):
+        yield from queryset.annotate(folded=Lower("name")).filter(folded__in=chunk)
 
 
 TOO_LARGE = f"The file is larger than {MAX_FILE_MB} MB. Split it into smaller files."

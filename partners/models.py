@@ -513,8 +513,7 @@ class Submission(models.Model):
         if group.pk and group.status == Group.Status.PUBLISHED:
             return cls._replace_open(group, cls.Kind.CHANGE, status, data, submitted_by)
         if group.pk is None and submit:
-            meetings, focus = snapshots.unpack(group, data)
-            listing = (group, meetings, focus)
+            listing = (group, *snapshots.unpack(group, data))
             return cls.propose_new([listing], submitted_by, note or "Submitted for review")[0]
         new = group.pk is None
         group.status = Group.Status.PENDING if submit else Group.Status.DRAFT

@@ -229,6 +229,15 @@ class ImportTests(ImportTestCase):
         self.assertEqual(slots, {"Lakeshore": ",tue-evening,", "Northside": ",sat-morning,"})
         self.assertEqual(Group.objects.count(), 2)
 
+    def test_a_name_whose_casefold_differs_from_its_lower_case_is_found_again(self):
+        row = "Große Runde,Lakeshore,support,in_person,peer,tue,19:00,Chicago,IL\n"
+        self.run_import(self.HEADER + row)
+
+        out, err, error = self.run_import(self.HEADER + row.replace("tue,19:00", "sat,10:00"))
+
+        self.assertIsNone(error, err)
+        self.assertEqual(Group.objects.get().meeting_slots, ",sat-morning,")
+
     def test_a_second_import_updates_and_keeps_the_summary(self):
         self.run_import(self.HEADER + self.rows(1))
         self.run_import(
